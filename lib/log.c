@@ -70,7 +70,7 @@ log_prio(int pri, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
+static __attribute__((__format__ (printf, 2, 0))) void
 vlog_errno(int pri, const char *fmt, va_list ap)
 {
 	char	 msg[1024];
@@ -144,7 +144,7 @@ log_rl(struct log_rl *rl, int pri, const char *fmt, ...)
 	va_end(ap);
 }
 
-static __attribute__((__noreturn__)) void
+static __attribute__((__noreturn__, __format__ (printf, 2, 0))) void
 vfatal(int err, const char *fmt, va_list ap)
 {
 	char	 msg[1024];
