@@ -8,7 +8,8 @@ pass=0 fail=0
 srcs=$(git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^tests/')
 if cppcheck --quiet --error-exitcode=1 --std=c11 --inline-suppr \
     --enable=warning,portability --suppress=missingIncludeSystem \
-    -D__GNUC__ -Ilib $srcs 2>"$out/cppcheck.log"; then
+    -D__GNUC__ -DLIBBSD_OVERLAY -I/usr/include/bsd -Ilib -Icarpd \
+    --suppress=unknownMacro $srcs 2>"$out/cppcheck.log"; then
 	pass=$((pass + 1))
 else
 	fail=$((fail + 1)); cat "$out/cppcheck.log" >&2
