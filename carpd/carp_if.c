@@ -47,6 +47,7 @@ static void	carp_if_send(struct carp_softc *, int bowout);
 static int	carp_if_send4(struct carp_softc *, const uint8_t *);
 static int	carp_if_send6(struct carp_softc *, const uint8_t *);
 static void	carp_if_announce(struct carp_softc *, int);
+static int	carp_if_forwarding6(const char *);
 static void	carp_if_vips(struct carp_softc *, int);
 static void	carp_if_join(struct carpd *, int, int);
 static void	carp_if_snderr(struct carp_softc *, int);
@@ -589,6 +590,23 @@ carp_if_send6(struct carp_softc *sc, const uint8_t *pkt)
 	return (0);
 }
 
+/* The NA's Router flag says whether this box forwards IPv6 (9). */
+static int
+carp_if_forwarding6(const char *ifname)
+{
+	char	 path[128], c = '0';
+	FILE	*f;
+
+	(void)snprintf(path, sizeof(path),
+	    "/proc/sys/net/ipv6/conf/%s/forwarding", ifname);
+	if ((f = fopen(path, "r")) == NULL)
+		return (0);
+	if (fread(&c, 1, 1, f) != 1)
+		c = '0';
+	(void)fclose(f);
+	return (c == '1');
+}
+
 /* Gratuitous ARP per IPv4 VIP, unsolicited NA per IPv6 VIP (9). */
 static void
 carp_if_announce(struct carp_softc *sc, int what)
@@ -598,10 +616,11 @@ carp_if_announce(struct carp_softc *sc, int what)
 	struct sockaddr_ll	 sll;
 	uint8_t			 frame[CARP_NA_LEN];
 	size_t			 len;
-	int			 i;
+	int			 i, router;
 
 	if (sc->sc_ifindex <= 0)
 		return;
+	router = carp_if_forwarding6(ic->ic_carpdev);
 	memset(&sll, 0, sizeof(sll));
 	sll.sll_family = AF_PACKET;
 	sll.sll_ifindex = sc->sc_ifindex;
@@ -616,7 +635,7 @@ carp_if_announce(struct carp_softc *sc, int what)
 		} else if (a->a_af == AF_INET6 && (what & CARP_ANN_NA)) {
 			if (addr_is_v6_linklocal(a))
 				continue;
-			len = carp_wire_na(sc->sc_mac, a, 1, frame);
+			len = carp_wire_na(sc->sc_mac, a, router, frame);
 			sll.sll_protocol = htons(ETH_P_IPV6);
 			memcpy(sll.sll_addr, frame, ETH_ALEN);
 		} else
