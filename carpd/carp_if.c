@@ -311,8 +311,11 @@ carp_if_update(struct carp_softc *sc)
 	struct carp_event	 ev;
 	int			 run;
 
+	/* "state init" holds the interface down, as ifconfig's does;
+	 * "state backup" is where a running interface starts anyway. */
 	run = sc->sc_parent > 0 && sc->sc_parent_up &&
-	    sc->sc_ifindex > 0 && sc->sc_conf->ic_naddrs > 0;
+	    sc->sc_ifindex > 0 && sc->sc_conf->ic_naddrs > 0 &&
+	    sc->sc_conf->ic_state != CARP_INIT;
 	if (sc->sc_parent > 0 && !sc->sc_parent_up && !sc->sc_linkdemoted) {
 		sc->sc_linkdemoted = 1;
 		carp_softc_demote(sc, 1, "carpdev");

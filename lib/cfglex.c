@@ -544,6 +544,11 @@ cfglex_macro_set(struct cfglex *lx, const char *name, const char *value,
 		cfglex_error(lx, pos, "macro '%s' too long", name);
 		return (-1);
 	}
+	/* Lines are counted in files only: a macro's text stays on one. */
+	if (strchr(value, '\n') != NULL) {
+		cfglex_error(lx, pos, "macro '%s' holds a newline", name);
+		return (-1);
+	}
 	if ((v = lx_save(lx, value, strlen(value))) == NULL)
 		return (-1);
 	for (m = lx->cl_macros; m != NULL; m = m->m_next)
