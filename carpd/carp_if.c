@@ -799,7 +799,7 @@ carp_if_recv4(evutil_socket_t fd, short what, void *arg)
 		    buf_skip(&b, 7) == -1 || buf_get_u32(&b, &daddr) == -1 ||
 		    (hlen = (size_t)(vihl & 0x0f) * 4) > (size_t)n) {
 			env->env_stats.ipackets++;
-			carp_if_drop(env, CARP_DROP_BADLEN, 0, &src, ifindex);
+			env->env_stats.hdrops++;
 			continue;
 		}
 		carp_if_input(env, ifindex, IN_MULTICAST(daddr), &src,

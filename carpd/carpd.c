@@ -43,6 +43,7 @@ static int	carpd_nlev_cb(const struct nl_event *, void *);
 static void	carpd_resync(struct carpd *);
 static int	carpd_dropcaps(void);
 static uint64_t	carpd_cookie(void);
+static void	carpd_free(struct carpd *);
 
 static void
 usage(void)
@@ -433,6 +434,29 @@ carpd_dropcaps(void)
 	return (rv);
 }
 
+/* At exit, so the leak checker sees only real leaks. */
+static void
+carpd_free(struct carpd *env)
+{
+	struct carp_group	*g;
+
+	while ((g = TAILQ_FIRST(&env->env_groups)) != NULL) {
+		TAILQ_REMOVE(&env->env_groups, g, g_entry);
+		free(g);
+	}
+	event_free(env->env_ev4);
+	event_free(env->env_ev6);
+	event_free(env->env_nlev_ev);
+	(void)close(env->env_sock4);
+	(void)close(env->env_sock6);
+	(void)close(env->env_pkt);
+	nl_ev_close(env->env_nlev);
+	nl_close(env->env_nl);
+	event_base_free(env->env_base);
+	carpd_config_free(env->env_conf);
+	env->env_conf = NULL;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -537,6 +561,7 @@ main(int argc, char *argv[])
 	control_close(&env);
 	for (i = 0; i < 4; i++)
 		event_free(sigev[i]);
+	carpd_free(&env);
 	log_info("terminating");
 	return (0);
 }

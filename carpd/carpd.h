@@ -98,6 +98,7 @@ struct carp_stats {
 	uint64_t	 ipackets;	/* IPv4 advertisements received */
 	uint64_t	 ipackets6;	/* IPv6 advertisements received */
 	uint64_t	 drops[CARP_DROP_MAX];	/* by enum carp_reason */
+	uint64_t	 hdrops;	/* IP header unreadable */
 	uint64_t	 opackets;	/* IPv4 advertisements sent */
 	uint64_t	 opackets6;
 	uint64_t	 onomem;	/* send failures */

@@ -165,9 +165,8 @@ control_stats(struct carpd *env)
 	    "badaddrs", (json_int_t)0);
 	if (o == NULL)
 		return (NULL);
-	/* hdrops: OpenBSD counts short packets in both hdrops and badlen */
 	(void)json_object_set_new(o, "hdrops",
-	    json_integer((json_int_t)st->drops[CARP_DROP_BADLEN]));
+	    json_integer((json_int_t)st->hdrops));
 	for (r = CARP_DROP_BADIF; r < CARP_DROP_MAX; r++)
 		(void)json_object_set_new(o, carp_wire_reason_stat(r),
 		    json_integer((json_int_t)st->drops[r]));
