@@ -14,7 +14,10 @@ MAKEFLAGS += -r
 BUILD	?= release
 PREFIX	?= /usr/local
 PYTHON	?= /usr/bin/python3
-YACC	?= byacc
+# make predefines YACC as yacc: take byacc unless the caller chose.
+ifeq ($(origin YACC),default)
+YACC	:= byacc
+endif
 FUZZ_SECONDS ?= 300
 CHECK_FUZZ_SECONDS ?= 10
 O	:= build/$(BUILD)
