@@ -599,6 +599,46 @@ def table(results, profs):
 	return "\n".join(out)
 
 
+def summary(results, profs):
+	"""The issue's figures, one line each, against what was measured."""
+	def med(t, p, scen):
+		b = results.get((t, p))
+		s = stats(b.res[scen]) if b is not None else None
+		return s
+
+	out = ["### Against the issue's figures", ""]
+	for p, scen, goal_txt in (
+	    ("advbase 1", "kill", "kill → takeover within 3 × interval + "
+	    "50 ms"),
+	    ("advbase 1", "stop", "graceful stop → takeover under 20 ms"),
+	    ("fastest", "kill", "fastest setting: kill → takeover under "
+	    "25 ms"),
+	    ("fastest", "stop", "fastest setting: graceful stop → takeover "
+	    "under 20 ms")):
+		if p not in profs or ("carpd", p) not in results:
+			continue
+		cp = profs[p]["carpd"]
+		res = results[("carpd", p)].res[scen]
+		_, verdict = target(p, scen, res, Carpd(None,
+		    cp).master_down_ms())
+		s = stats(res)
+		out.append("- carpd, %s: median %s, worst %s: %s." % (goal_txt,
+		    fmt(s[0]) if s else "none", fmt(s[2]) if s else "none",
+		    verdict))
+	s = med("keepalived", "fastest", "kill")
+	if s:
+		out.append("- keepalived's floor, quoted as about 39 ms: "
+		    "measured %s (kill, median; worst %s) at advert_int 0.01, "
+		    "priority 253." % (fmt(s[0]), fmt(s[2])))
+	s = med("ucarp", "advbase 1", "kill")
+	if s:
+		out.append("- ucarp, quoted as about 4.3 s at advbase 1: "
+		    "measured %s (kill, median; worst %s) with -k 1 on the "
+		    "backup." % (fmt(s[0]), fmt(s[2])))
+	out.append("")
+	return "\n".join(out)
+
+
 def write_results(section):
 	text = ""
 	if os.path.exists(RESULTS):
@@ -663,60 +703,67 @@ def header(args, elapsed, load0):
 
 
 METHOD = """
-How it is measured: each tool runs in its own topology (namespaces
-client, r1, r2 and a bridge in a fourth; CARP and VRRP share protocol 112
-and the virtual MAC, so never on one segment).  VIP 192.0.2.10/24, r1
-the preferred master, preemption on.  The client's prober
-(`bench/vipprobe.c`, built by the script) sends an ICMP echo to the VIP
-every 1 ms through the client's own stack and stamps every reply with
-CLOCK_MONOTONIC; r1 replies with TTL 64 and r2 with TTL 63, which tells
-them apart even though carpd and keepalived (`use_vmac`) give both the
-same MAC.  Times run from just before the event (signal, or the link set
-down by an ioctl in r1's namespace) to the first reply from the other
-router.  Each event is placed within about a millisecond after the client
-heard r1 advertise, the worst phase: the backup then waits its whole
-master-down, so the figures are the protocol's wait plus the tool's own
-delay instead of being spread over one advertisement interval.  At the
-fastest settings r1 advertises every few milliseconds, close to that
-precision: there the row "first r2 reply − (r1's last advertisement +
-master-down)" is the fair comparison.
-kill = r1's link set down and, in the same millisecond, every
-process of r1 SIGKILLed (link first, so no dying process gets a last
-packet out: keepalived's VRRP child is sent SIGTERM by the kernel when
-its parent dies and would otherwise resign with priority 0); after kill and stop, r1 "reboots" (what its daemon
-left behind is removed: macvlans, the VIP, nftables) and its link comes
-back before its daemon starts; preempt-back runs from that start to the
-first reply from r1.  "logs MASTER" is when the backup's daemon printed
-its transition (its output read by a thread that stamps each line), so it
-includes a pipe hop.  The prober also listens to 224.0.0.18: "first r2
-reply − (r1's last advertisement + master-down)" subtracts the wait the
-protocol imposes (the backup's master-down, counted from the last
-advertisement the client heard from r1) and leaves what the
-implementation adds: timer lateness, the transition, gratuitous ARP, the
-first echo reply (negative = the backup took over early).
+How it is measured:
 
-Settings: at advbase 1 the backups' master-down is the same for the
-three tools (carpd advskew 1: 3 × (1 + 1/256) s; keepalived priority
-253: 3 s + 3/256 s; ucarp advskew 1: 3 s + 1/256 s).  carpd's fastest
-setting is advbase 0 with advskew %(m)d on r1 (one advertisement every
-%(mi).1f ms) and %(b)d on r2 (master-down 3 × %(bi).1f = %(md).1f ms),
-so the backup tolerates %(tol)d lost advertisements.  advskew 0/1
-(master-down 11.7 ms, 2 lost advertisements tolerated, as keepalived at
-its floor) is accepted too, but its backup flapped in trials on this
-2-CPU machine under load (try it: `--tools carpd --profiles fastest
---fast-skews 0,1`).  keepalived 2.2.7
-accepts advert_int from 0.01 to 255 s; below 1 s only with VRRPv3
-(VRRPv2 rounds 0.01 up to 1 s with "must be an integer"), and VRRPv3
-counts centiseconds, so 0.01 s is its floor (master-down 3 × 10 ms +
-skew).  keepalived uses `use_vmac` (VIP on macvlan vrrp.1 with
-00:00:5e:00:01:01, as carpd's carp0) and runs at normal priority, as
-carpd does (it suggests `max_auto_priority` for realtime scheduling).
-ucarp's VIP sits on the NIC (up/down scripts add/remove it, `-z` runs
-the down-script at exit, its gratuitous ARP carries the real MAC);
-ucarp 1.5.2 accepts `-b 0`, but then its master advertises about once a
-second while its backup times out after advskew/256 s: it flaps
-(MASTER/BACKUP every second, checked in this lab), so advbase 1 is its
-fastest working setting and its figures are repeated there.
+- Each tool runs in its own topology: namespaces client, r1, r2 and a
+  bridge in a fourth (CARP and VRRP share protocol 112 and the virtual
+  MAC, so never on one segment).  VIP 192.0.2.10/24, r1 the preferred
+  master, preemption on.
+- The client's prober (`bench/vipprobe.c`, built by the script) sends an
+  ICMP echo to the VIP every 1 ms through the client's own stack and
+  stamps every reply with CLOCK_MONOTONIC.  r1 replies with TTL 64 and r2
+  with TTL 63, which tells them apart even though carpd and keepalived
+  (`use_vmac`) give both the same MAC.  Times run from just before the
+  event (a signal, or the link set down by an ioctl in r1's namespace)
+  to the first reply from the other router.
+- Each event is placed within about a millisecond after the client heard
+  r1 advertise: the worst phase, where the backup waits its whole
+  master-down, so the figures are the protocol's wait plus the tool's own
+  delay instead of being spread over one advertisement interval.  At the
+  fastest settings r1 advertises every few milliseconds, close to that
+  precision: there the row "first r2 reply − (r1's last advertisement +
+  master-down)" is the fair comparison.  That row subtracts the wait the
+  protocol imposes (the backup's master-down, from the last advertisement
+  the client heard from r1) and leaves what the implementation adds:
+  timer lateness, the transition, gratuitous ARP, the first echo reply
+  (negative = the backup took over early).
+- kill = r1's link set down and, in the same millisecond, every process
+  of r1 SIGKILLed (the link first, so no dying process gets a last packet
+  out: keepalived's VRRP child is sent SIGTERM by the kernel when its
+  parent dies and would otherwise resign with priority 0).
+- After kill and stop, r1 "reboots": what its daemon left behind is
+  removed (macvlans, the VIP, nftables), its link comes back, then its
+  daemon starts; preempt-back runs from that start to the first reply
+  from r1.
+- "logs MASTER" is when the backup's daemon printed its transition (its
+  output read by a thread that stamps each line, so a pipe hop is
+  included).
+
+Settings:
+
+- At advbase 1 the backups' master-down is the same for the three tools:
+  carpd advskew 1: 3 × (1 + 1/256) s; keepalived priority 253:
+  3 s + 3/256 s; ucarp advskew 1: 3 s + 1/256 s.
+- carpd's fastest setting is advbase 0 with advskew %(m)d on r1 (one
+  advertisement every %(mi).1f ms) and %(b)d on r2 (master-down 3 × %(bi).1f =
+  %(md).1f ms): the backup tolerates %(tol)d lost advertisements.  advskew 0/1
+  (master-down 11.7 ms, 2 lost advertisements tolerated, as keepalived at
+  its floor) is accepted too, but its backup flapped in trials on this
+  2-CPU machine under load (try it: `--tools carpd --profiles fastest
+  --fast-skews 0,1`).
+- keepalived 2.2.7 accepts advert_int from 0.01 to 255 s; below 1 s only
+  with VRRPv3 (VRRPv2 rounds 0.01 up to 1 s: "must be an integer"), and
+  VRRPv3 counts centiseconds ("must be in units of 10ms"), so 0.01 s is
+  its floor: master-down 3 × 10 ms + skew.  It uses `use_vmac` (the VIP
+  on macvlan vrrp.1 with 00:00:5e:00:01:01, like carpd's carp0) and runs
+  at normal priority, as carpd does (it suggests `max_auto_priority` for
+  realtime scheduling).
+- ucarp's VIP sits on the NIC (up/down scripts add/remove it, `-z` runs
+  the down-script at exit, its gratuitous ARP carries the real MAC).
+  ucarp 1.5.2 accepts `-b 0`, but then its master advertises about once a
+  second while its backup times out after advskew/256 s: it flaps
+  (MASTER/BACKUP every second, seen in this lab), so advbase 1 is its
+  fastest working setting and its figures are repeated there.
 """
 
 
@@ -780,7 +827,8 @@ def main():
 	m, bsk = fast
 	mi = m * 1000 / 256 if m else 1000 / 256
 	bi = bsk * 1000 / 256 if bsk else 1000 / 256
-	section = header(args, elapsed, load0) + "\n" + table(results, profs) + \
+	section = header(args, elapsed, load0) + "\n" + \
+	    summary(results, profs) + "\n" + table(results, profs) + \
 	    METHOD % {"m": m, "b": bsk, "mi": mi, "bi": bi, "md": 3 * bi,
 	    "tol": max(0, int(3 * bi / mi) - 1)}
 	print()
