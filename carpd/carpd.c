@@ -464,6 +464,7 @@ main(int argc, char *argv[])
 	struct carp_ifconf	*ic;
 	struct carp_softc	*sc;
 	struct event		*sigev[4];
+	struct event_config	*evcfg;
 	const int		 sigs[4] = { SIGHUP, SIGTERM, SIGINT, SIGPIPE };
 	char			 dir[256];
 	int			 ch, debug = 0, noaction = 0, verbose = 0, i;
@@ -519,8 +520,15 @@ main(int argc, char *argv[])
 	(void)snprintf(env.env_alias, sizeof(env.env_alias), "%s %s",
 	    CARPD_ALIAS, env.env_sockpath);
 
-	if ((env.env_base = event_base_new()) == NULL)
+	/*
+	 * The default base rounds timers through a coarse clock: 3-5 ms late
+	 * at advbase 1, a fifth of the budget at advbase 0.
+	 */
+	if ((evcfg = event_config_new()) == NULL ||
+	    event_config_set_flag(evcfg, EVENT_BASE_FLAG_PRECISE_TIMER) == -1 ||
+	    (env.env_base = event_base_new_with_config(evcfg)) == NULL)
 		fatalx("event_base_new");
+	event_config_free(evcfg);
 	if ((env.env_nl = nl_open()) == NULL)
 		fatal("netlink");
 	if ((env.env_nlev = nl_ev_open()) == NULL)
