@@ -428,13 +428,41 @@ carp_if_vips(struct carp_softc *sc, int on)
 	sc->sc_vips_on = on;
 }
 
-/* After a reload changed the address list of a MASTER. */
-void
-carp_if_sync_vips(struct carp_softc *sc)
+static int
+carp_if_has_addr(const struct carp_ifconf *ic, const struct addr *a)
 {
-	if (sc->sc_vh.vh_state != CARP_MASTER)
+	int	 i;
+
+	for (i = 0; i < ic->ic_naddrs; i++)
+		if (addr_cmp(&ic->ic_addrs[i], a) == 0 &&
+		    ic->ic_addrs[i].a_plen == a->a_plen)
+			return (1);
+	return (0);
+}
+
+/*
+ * After a reload gave sc a new configuration: a MASTER removes the VIPs
+ * only old had and adds the new ones; the addresses both have stay up
+ * throughout (adding one that exists succeeds).
+ */
+void
+carp_if_sync_vips(struct carp_softc *sc, const struct carp_ifconf *old)
+{
+	char	 a[ADDR_STRLEN];
+	int	 i;
+
+	if (!sc->sc_vips_on)
 		return;
-	sc->sc_vips_on = 1;
+	for (i = 0; i < old->ic_naddrs; i++) {
+		if (carp_if_has_addr(sc->sc_conf, &old->ic_addrs[i]))
+			continue;
+		if (nl_addr_del(sc->sc_env->env_nl, sc->sc_ifindex,
+		    &old->ic_addrs[i]) == -1)
+			log_warn("%s: removing address %s",
+			    sc->sc_conf->ic_name, addr_ntop(&old->ic_addrs[i],
+			    1, a, sizeof(a)));
+	}
+	sc->sc_vips_on = 0;
 	carp_if_vips(sc, 1);
 }
 

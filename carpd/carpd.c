@@ -275,9 +275,8 @@ void
 carpd_reload(struct carpd *env)
 {
 	struct carpd_config	*nc, *oc = env->env_conf;
-	struct carp_ifconf	*ic;
+	struct carp_ifconf	*ic, *oic;
 	struct carp_softc	*sc, *next;
-	int			 i;
 
 	if ((nc = carpd_parse_file(env->env_conffile, carpd_errfn_log,
 	    NULL)) == NULL) {
@@ -292,15 +291,9 @@ carpd_reload(struct carpd *env)
 			if (strcmp(ic->ic_name, sc->sc_conf->ic_name) == 0)
 				break;
 		if (ic != NULL && carpd_same_identity(ic, sc->sc_conf)) {
-			if (sc->sc_vh.vh_state == CARP_MASTER) {
-				/* drop addresses that are no longer ours */
-				for (i = 0; i < sc->sc_conf->ic_naddrs; i++)
-					(void)nl_addr_del(env->env_nl,
-					    sc->sc_ifindex,
-					    &sc->sc_conf->ic_addrs[i]);
-			}
+			oic = sc->sc_conf;	/* freed with oc, below */
 			carpd_softc_conf(sc, ic);
-			carp_if_sync_vips(sc);
+			carp_if_sync_vips(sc, oic);
 			carp_if_update(sc);
 			continue;
 		}

@@ -175,7 +175,8 @@ int	 carp_if_attach(struct carp_softc *);
 void	 carp_if_detach(struct carp_softc *, int bowout);
 void	 carp_if_event(struct carp_softc *, const struct carp_event *);
 void	 carp_if_update(struct carp_softc *);
-void	 carp_if_sync_vips(struct carp_softc *);
+void	 carp_if_sync_vips(struct carp_softc *,
+	    const struct carp_ifconf *);
 
 /* control.c */
 int	 control_init(struct carpd *);

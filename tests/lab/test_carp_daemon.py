@@ -83,3 +83,29 @@ def test_carpd_frees_everything_at_exit(lan, carpd):
         pytest.fail("sanitizer report at exit:\n" + report, pytrace=False)
     assert rc == 0, "exit status %s" % rc
     assert db.alive()
+
+
+def test_reload_on_the_master_keeps_serving_and_follows_the_vip_list(
+        lan, carpd):
+    a, c = lan["a"], lan["c"]
+    one, two = "192.0.2.10", "192.0.2.11"
+    da = carpd(a, carp_conf(carp_block(addrs=(one + "/24",))))
+    wait_until(lambda: da.state() == "MASTER", 10, desc="a MASTER")
+    wait_until(lambda: c.ping(one), 5, desc="VIP answers")
+    # The same file again: nothing may move.
+    da.reload()
+    time.sleep(0.5)
+    assert da.state() == "MASTER"
+    assert a.has_addr(one) is not None
+    assert c.ping(one)
+    # A second VIP is added while the first stays up.
+    da.reload(carp_conf(carp_block(addrs=(one + "/24", two + "/24"))))
+    wait_until(lambda: a.has_addr(two) is not None, 5, desc="new VIP")
+    assert a.has_addr(one) is not None
+    assert c.ping(two) and c.ping(one)
+    # The first is dropped; the second keeps answering.
+    da.reload(carp_conf(carp_block(addrs=(two + "/24",))))
+    wait_until(lambda: a.has_addr(one) is None, 5, desc="old VIP gone")
+    assert a.has_addr(two) is not None
+    assert c.ping(two)
+    assert da.state() == "MASTER"
