@@ -72,6 +72,7 @@ msg_recv(int sock, struct msg *m)
 	ssize_t		 n;
 
 	m->m_fd = -1;
+	memset(&hdr, 0, sizeof(hdr));
 	memset(&mh, 0, sizeof(mh));
 	iov[0].iov_base = &hdr;
 	iov[0].iov_len = sizeof(hdr);
