@@ -46,6 +46,8 @@ static void	carp_if_apply(struct carp_softc *,
 static void	carp_if_send(struct carp_softc *, int bowout);
 static int	carp_if_send4(struct carp_softc *, const uint8_t *);
 static int	carp_if_send6(struct carp_softc *, const uint8_t *);
+static int	carp_if_sendmsg(struct carp_softc *, int, void *, socklen_t,
+		    int, int, const void *, size_t, const uint8_t *);
 static void	carp_if_announce(struct carp_softc *, int);
 static int	carp_if_forwarding6(const char *);
 static void	carp_if_vips(struct carp_softc *, int);
@@ -521,21 +523,55 @@ carp_if_snderr(struct carp_softc *sc, int rv)
 	}
 }
 
+/*
+ * Sends one advertisement to dst with a single pktinfo control message
+ * (IP_PKTINFO or IPV6_PKTINFO) choosing interface and source.
+ */
+static int
+carp_if_sendmsg(struct carp_softc *sc, int fd, void *dst, socklen_t dstlen,
+    int level, int type, const void *info, size_t infolen,
+    const uint8_t *pkt)
+{
+	struct msghdr		 msg;
+	struct iovec		 iov;
+	struct cmsghdr		*cm;
+	union {
+		struct cmsghdr	 hdr;
+		uint8_t		 buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	}			 cmsg;
+
+	memset(&cmsg, 0, sizeof(cmsg));
+	memset(&msg, 0, sizeof(msg));
+	iov.iov_base = (void *)(uintptr_t)pkt;
+	iov.iov_len = CARP_HDR_LEN;
+	msg.msg_name = dst;
+	msg.msg_namelen = dstlen;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cmsg.buf;
+	msg.msg_controllen = CMSG_SPACE(infolen);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = level;
+	cm->cmsg_type = type;
+	cm->cmsg_len = CMSG_LEN(infolen);
+	memcpy(CMSG_DATA(cm), info, infolen);
+	if (sendmsg(fd, &msg, 0) == -1) {
+		log_rl(&sc->sc_env->env_rl[0], LOG_WARNING, "%s: sending %s "
+		    "advertisement: %s", sc->sc_conf->ic_name,
+		    level == IPPROTO_IP ? "IPv4" : "IPv6", strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
 static int
 carp_if_send4(struct carp_softc *sc, const uint8_t *pkt)
 {
 	struct carpd		*env = sc->sc_env;
 	struct carp_ifconf	*ic = sc->sc_conf;
 	struct sockaddr_in	 dst;
-	struct in_pktinfo	*pi;
-	struct msghdr		 msg;
-	struct iovec		 iov;
+	struct in_pktinfo	 pi;
 	struct addr		 src;
-	union {
-		struct cmsghdr	 hdr;
-		uint8_t		 buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
-	}			 cmsg;
-	struct cmsghdr		*cm;
 
 	memset(&dst, 0, sizeof(dst));
 	dst.sin_family = AF_INET;
@@ -543,35 +579,17 @@ carp_if_send4(struct carp_softc *sc, const uint8_t *pkt)
 		dst.sin_addr = ic->ic_peer.a_v4;
 	else
 		(void)inet_pton(AF_INET, CARP_GROUP4, &dst.sin_addr);
-	memset(&cmsg, 0, sizeof(cmsg));
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = (void *)(uintptr_t)pkt;
-	iov.iov_len = CARP_HDR_LEN;
-	msg.msg_name = &dst;
-	msg.msg_namelen = sizeof(dst);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cmsg.buf;
-	msg.msg_controllen = sizeof(cmsg.buf);
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = IPPROTO_IP;
-	cm->cmsg_type = IP_PKTINFO;
-	cm->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
-	pi = (struct in_pktinfo *)(void *)CMSG_DATA(cm);
+	memset(&pi, 0, sizeof(pi));
 	/* The master sends through the carp interface (virtual MAC); a
 	 * unicast carppeer goes where the route says. */
 	if (!ic->ic_has_peer)
-		pi->ipi_ifindex = sc->sc_ifindex;
+		pi.ipi_ifindex = sc->sc_ifindex;
 	/* Source: the carpdev's first IPv4 address, else the kernel's. */
 	if (nl_addr_first(env->env_nl, sc->sc_parent, AF_INET, 0,
 	    &src) == 0)
-		pi->ipi_spec_dst = src.a_v4;
-	if (sendmsg(env->env_sock4, &msg, 0) == -1) {
-		log_rl(&env->env_rl[0], LOG_WARNING, "%s: sending IPv4 "
-		    "advertisement: %s", ic->ic_name, strerror(errno));
-		return (-1);
-	}
-	return (0);
+		pi.ipi_spec_dst = src.a_v4;
+	return (carp_if_sendmsg(sc, env->env_sock4, &dst, sizeof(dst),
+	    IPPROTO_IP, IP_PKTINFO, &pi, sizeof(pi), pkt));
 }
 
 static int
@@ -579,46 +597,20 @@ carp_if_send6(struct carp_softc *sc, const uint8_t *pkt)
 {
 	struct carpd		*env = sc->sc_env;
 	struct sockaddr_in6	 dst;
-	struct in6_pktinfo	*pi;
-	struct msghdr		 msg;
-	struct iovec		 iov;
+	struct in6_pktinfo	 pi;
 	struct addr		 src;
-	union {
-		struct cmsghdr	 hdr;
-		uint8_t		 buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-	}			 cmsg;
-	struct cmsghdr		*cm;
 
 	memset(&dst, 0, sizeof(dst));
 	dst.sin6_family = AF_INET6;
 	(void)inet_pton(AF_INET6, CARP_GROUP6, &dst.sin6_addr);
 	dst.sin6_scope_id = (uint32_t)sc->sc_ifindex;
-	memset(&cmsg, 0, sizeof(cmsg));
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = (void *)(uintptr_t)pkt;
-	iov.iov_len = CARP_HDR_LEN;
-	msg.msg_name = &dst;
-	msg.msg_namelen = sizeof(dst);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cmsg.buf;
-	msg.msg_controllen = sizeof(cmsg.buf);
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = IPPROTO_IPV6;
-	cm->cmsg_type = IPV6_PKTINFO;
-	cm->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
-	pi = (struct in6_pktinfo *)(void *)CMSG_DATA(cm);
-	pi->ipi6_ifindex = (unsigned int)sc->sc_ifindex;
+	memset(&pi, 0, sizeof(pi));
+	pi.ipi6_ifindex = (unsigned int)sc->sc_ifindex;
 	if (nl_addr_first(env->env_nl, sc->sc_parent, AF_INET6, 1,
 	    &src) == 0)
-		pi->ipi6_addr = src.a_v6;
-	if (sendmsg(env->env_sock6, &msg, 0) == -1) {
-		log_rl(&env->env_rl[0], LOG_WARNING, "%s: sending IPv6 "
-		    "advertisement: %s", sc->sc_conf->ic_name,
-		    strerror(errno));
-		return (-1);
-	}
-	return (0);
+		pi.ipi6_addr = src.a_v6;
+	return (carp_if_sendmsg(sc, env->env_sock6, &dst, sizeof(dst),
+	    IPPROTO_IPV6, IPV6_PKTINFO, &pi, sizeof(pi), pkt));
 }
 
 /* The NA's Router flag says whether this box forwards IPv6 (9). */
