@@ -8,7 +8,6 @@
  * JSON through lib/ctl, so there is no child to separate privileges into.
  */
 
-#include <sys/prctl.h>
 #include <sys/queue.h>
 #include <sys/stat.h>
 
@@ -28,6 +27,7 @@
 #include "ctl.h"
 #include "log.h"
 #include "nl.h"
+#include "priv.h"
 #include "carpd.h"
 
 static void	usage(void) __attribute__((__noreturn__));
@@ -41,7 +41,6 @@ static void	carpd_sig(evutil_socket_t, short, void *);
 static void	carpd_nlev(evutil_socket_t, short, void *);
 static int	carpd_nlev_cb(const struct nl_event *, void *);
 static void	carpd_resync(struct carpd *);
-static int	carpd_dropcaps(void);
 static uint64_t	carpd_cookie(void);
 static void	carpd_free(struct carpd *);
 
@@ -402,31 +401,6 @@ carpd_nlev(evutil_socket_t fd, short what, void *arg)
 }
 
 /* Keeps CAP_NET_RAW and CAP_NET_ADMIN; drops everything else for good. */
-static int
-carpd_dropcaps(void)
-{
-	cap_value_t	 keep[] = { CAP_NET_RAW, CAP_NET_ADMIN };
-	cap_t		 caps;
-	cap_value_t	 c;
-	int		 rv = -1;
-
-	for (c = 0; c <= CAP_LAST_CAP; c++)
-		if (c != CAP_NET_RAW && c != CAP_NET_ADMIN &&
-		    prctl(PR_CAPBSET_DROP, c, 0, 0, 0) == -1 &&
-		    errno != EINVAL)
-			return (-1);
-	if ((caps = cap_init()) == NULL)
-		return (-1);
-	if (cap_set_flag(caps, CAP_PERMITTED, 2, keep, CAP_SET) == 0 &&
-	    cap_set_flag(caps, CAP_EFFECTIVE, 2, keep, CAP_SET) == 0 &&
-	    cap_set_proc(caps) == 0)
-		rv = 0;
-	(void)cap_free(caps);
-	if (rv == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
-		rv = -1;
-	return (rv);
-}
-
 /* At exit, so the leak checker sees only real leaks. */
 static void
 carpd_free(struct carpd *env)
@@ -459,6 +433,7 @@ main(int argc, char *argv[])
 	struct event		*sigev[4];
 	struct event_config	*evcfg;
 	const int		 sigs[4] = { SIGHUP, SIGTERM, SIGINT, SIGPIPE };
+	const cap_value_t	 keep[] = { CAP_NET_RAW, CAP_NET_ADMIN };
 	char			 dir[256];
 	int			 ch, debug = 0, noaction = 0, verbose = 0, i;
 
@@ -544,7 +519,7 @@ main(int argc, char *argv[])
 		if (sigev[i] == NULL || evsignal_add(sigev[i], NULL) == -1)
 			fatalx("evsignal_add");
 	}
-	if (carpd_dropcaps() == -1)
+	if (priv_keep_caps(keep, 2) == -1)
 		fatal("dropping capabilities");
 
 	if (env.env_conf->c_startup_demote > 0)
