@@ -22,11 +22,9 @@
 #define CARPD_SOCK	"/run/hakit/carpd.sock"
 
 static void	 usage(void) __attribute__((__noreturn__));
-static json_t	*call(const char *, json_t *);
 static void	 show_text(const json_t *);
 static void	 stats_text(const json_t *);
 static int	 monitor(const char *, int, char **);
-static void	 print_json(const json_t *);
 
 static int	 jflag;
 
@@ -46,39 +44,6 @@ usage(void)
 	    "\tmonitor [-D GROUP:N]\n"
 	    "\treload\n", __progname);
 	exit(1);
-}
-
-static json_t *
-call(const char *sock, json_t *req)
-{
-	struct ctl_client	*cl;
-	json_t			*rep;
-	const char		*err;
-
-	if (req == NULL)
-		errx(1, "out of memory");
-	if ((cl = ctl_client_open(sock, &err)) == NULL)
-		errx(1, "%s: %s", sock, err);
-	if ((rep = ctl_client_call(cl, req, &err)) == NULL)
-		errx(1, "%s: %s", sock, err);
-	ctl_client_close(cl);
-	json_decref(req);
-	if (!json_is_true(json_object_get(rep, "ok")))
-		errx(1, "%s", json_string_value(json_object_get(rep,
-		    "error")) ? json_string_value(json_object_get(rep,
-		    "error")) : "request failed");
-	return (rep);
-}
-
-static void
-print_json(const json_t *o)
-{
-	char	*s;
-
-	if ((s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL)
-		errx(1, "json_dumps");
-	printf("%s\n", s);
-	free(s);
 }
 
 static void
@@ -235,23 +200,23 @@ main(int argc, char *argv[])
 		usage();
 
 	if (strcmp(argv[0], "show") == 0 && argc == 1) {
-		rep = call(sock, json_pack("{s:s}", "cmd", "show"));
+		rep = ctl_tool_call(sock, json_pack("{s:s}", "cmd", "show"));
 		if (jflag)
-			print_json(json_object_get(rep, "interfaces"));
+			ctl_tool_print(json_object_get(rep, "interfaces"));
 		else
 			show_text(rep);
 	} else if (strcmp(argv[0], "show") == 0 && argc == 2 &&
 	    strcmp(argv[1], "stats") == 0) {
-		rep = call(sock, json_pack("{s:s}", "cmd", "stats"));
+		rep = ctl_tool_call(sock, json_pack("{s:s}", "cmd", "stats"));
 		if (jflag)
-			print_json(json_object_get(rep, "stats"));
+			ctl_tool_print(json_object_get(rep, "stats"));
 		else
 			stats_text(json_object_get(rep, "stats"));
 	} else if (strcmp(argv[0], "show") == 0 && argc == 2 &&
 	    strcmp(argv[1], "groups") == 0) {
-		rep = call(sock, json_pack("{s:s}", "cmd", "show"));
+		rep = ctl_tool_call(sock, json_pack("{s:s}", "cmd", "show"));
 		if (jflag)
-			print_json(json_object_get(rep, "groups"));
+			ctl_tool_print(json_object_get(rep, "groups"));
 		else {
 			req = json_pack("{s:O}", "groups",
 			    json_object_get(rep, "groups"));
@@ -260,8 +225,8 @@ main(int argc, char *argv[])
 	} else if (strcmp(argv[0], "demote") == 0 && (argc == 2 ||
 	    argc == 3)) {
 		if (argc == 2) {
-			rep = call(sock, json_pack("{s:s,s:s,s:i}", "cmd",
-			    "demote", "group", argv[1], "delta", 0));
+			rep = ctl_tool_call(sock, json_pack("{s:s,s:s,s:i}",
+			    "cmd", "demote", "group", argv[1], "delta", 0));
 		} else {
 			if (argv[2][0] != '+' && argv[2][0] != '-')
 				errx(1, "demote: expects +N or -N, got '%s'",
@@ -271,18 +236,18 @@ main(int argc, char *argv[])
 				errx(1, "demote: %s is %s", argv[2], errstr);
 			if (argv[2][0] == '-')
 				n = -n;
-			rep = call(sock, json_pack("{s:s,s:s,s:I}", "cmd",
-			    "demote", "group", argv[1], "delta",
+			rep = ctl_tool_call(sock, json_pack("{s:s,s:s,s:I}",
+			    "cmd", "demote", "group", argv[1], "delta",
 			    (json_int_t)n));
 		}
 		if (jflag)
-			print_json(rep);
+			ctl_tool_print(rep);
 		else
 			printf("%s: carp demote count %lld\n", argv[1],
 			    json_integer_value(json_object_get(rep,
 			    "demote")));
 	} else if (strcmp(argv[0], "reload") == 0 && argc == 1) {
-		rep = call(sock, json_pack("{s:s}", "cmd", "reload"));
+		rep = ctl_tool_call(sock, json_pack("{s:s}", "cmd", "reload"));
 		printf("reload requested\n");
 	} else if (strcmp(argv[0], "monitor") == 0) {
 		return (monitor(sock, argc - 1, argv + 1));
@@ -292,15 +257,15 @@ main(int argc, char *argv[])
 		if (errstr != NULL)
 			errx(1, "%s expects 0-254, got '%s'", argv[1],
 			    argv[2]);
-		rep = call(sock, json_pack("{s:s,s:s,s:I}", "cmd", argv[1],
-		    "ifname", argv[0], "value", (json_int_t)n));
+		rep = ctl_tool_call(sock, json_pack("{s:s,s:s,s:I}", "cmd",
+		    argv[1], "ifname", argv[0], "value", (json_int_t)n));
 	} else if (argc == 3 && strcmp(argv[1], "state") == 0) {
 		if (strcmp(argv[2], "backup") != 0 &&
 		    strcmp(argv[2], "master") != 0)
 			errx(1, "state expects backup or master, got '%s'",
 			    argv[2]);
-		rep = call(sock, json_pack("{s:s,s:s,s:s}", "cmd", "state",
-		    "ifname", argv[0], "state", argv[2]));
+		rep = ctl_tool_call(sock, json_pack("{s:s,s:s,s:s}", "cmd",
+		    "state", "ifname", argv[0], "state", argv[2]));
 	} else
 		usage();
 	json_decref(req);

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <err.h>
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -450,4 +451,37 @@ ctl_client_call(struct ctl_client *cl, const json_t *req, const char **err)
 			return (msg);
 		json_decref(msg);
 	}
+}
+
+json_t *
+ctl_tool_call(const char *sock, json_t *req)
+{
+	struct ctl_client	*cl;
+	json_t			*rep;
+	const char		*err, *msg;
+
+	if (req == NULL)
+		errx(1, "out of memory");
+	if ((cl = ctl_client_open(sock, &err)) == NULL)
+		errx(1, "%s: %s", sock, err);
+	if ((rep = ctl_client_call(cl, req, &err)) == NULL)
+		errx(1, "%s: %s", sock, err);
+	ctl_client_close(cl);
+	json_decref(req);
+	if (!json_is_true(json_object_get(rep, "ok"))) {
+		msg = json_string_value(json_object_get(rep, "error"));
+		errx(1, "%s", msg != NULL ? msg : "request failed");
+	}
+	return (rep);
+}
+
+void
+ctl_tool_print(const json_t *o)
+{
+	char	*s;
+
+	if ((s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL)
+		errx(1, "json_dumps");
+	printf("%s\n", s);
+	free(s);
 }

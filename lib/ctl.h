@@ -73,4 +73,12 @@ int	 ctl_client_send(struct ctl_client *, const json_t *);
 json_t	*ctl_client_read(struct ctl_client *, const char **err);
 json_t	*ctl_client_call(struct ctl_client *, const json_t *, const char **err);
 
+/*
+ * For ctl tools: sends req (consumed) and returns the reply, exiting
+ * with the daemon's error message when the request fails.
+ */
+json_t	*ctl_tool_call(const char *sock, json_t *req);
+/* Prints a JSON value indented, in the daemon's key order (-j). */
+void	 ctl_tool_print(const json_t *);
+
 #endif /* HAKIT_CTL_H */
