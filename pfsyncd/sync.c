@@ -542,9 +542,10 @@ ph_state(uint8_t action, const struct pfsync_state *st, void *arg)
 	if (action == PFSYNC_ACT_INS && (st->state_flags & PFSTATE_ACK))
 		sync_queue_ref(env, PFSYNC_ACT_INS_ACK, st->creatorid, st->id,
 		    1);
-	if (st->creatorid == env->env_creatorid &&
-	    ent_by_id(env, st->creatorid, st->id) == NULL)
-		return (0);	/* one of ours we no longer hold */
+	/*
+	 * Our own creatorid is imported too: a restarted node with a fixed
+	 * hostid gets its former states back by bulk update.
+	 */
 	if (pfsync_to_ct(st, pfsyncd_rdomain_to_zone(env->env_conf,
 	    st->key[PFSYNC_KEY_WIRE].rdomain), &ct, &why) == -1) {
 		env->env_stats.unsupported++;
