@@ -177,3 +177,48 @@ def carpd(lab):
     def start(host, conf, wait=True, **kw):
         return labmod.Carpd(host, conf, **kw).start(wait=wait)
     return start
+
+
+# --- pfsyncd: tests/lab/pfsync_lab.py ---
+
+def _need_programs(progs):
+    """Skips (fails under HAKIT_LAB_STRICT=1) unless every program in
+    progs (paths or names on PATH) can run."""
+    for prog in progs:
+        ok = os.access(prog, os.X_OK) if os.sep in prog else \
+            shutil.which(prog) is not None
+        if not ok:
+            msg = "%s is not %s" % (os.path.relpath(prog, labmod.REPO)
+                if os.sep in prog else prog,
+                "built" if os.sep in prog else "installed")
+            if os.environ.get("HAKIT_LAB_STRICT") == "1":
+                pytest.fail(msg, pytrace=False)
+            pytest.skip(msg)
+
+
+@pytest.fixture
+def pfsyncd(lab):
+    """pfsyncd(host, conf, **kw) -> a started Pfsyncd."""
+    import pfsync_lab
+    _need_programs((pfsync_lab.PFSYNCD, pfsync_lab.PFSYNCCTL))
+
+    def start(host, conf, wait=True, **kw):
+        return pfsync_lab.Pfsyncd(host, conf, **kw).start(wait=wait)
+    return start
+
+
+@pytest.fixture
+def fwpair_factory(lab):
+    """fwpair_factory(attacker=False) -> a FwPair: client, two NAT
+    firewalls with a sync link, server (nftables loaded, no daemons)."""
+    import pfsync_lab
+    _need_programs(("nft", "conntrack"))
+
+    def make(**kw):
+        return pfsync_lab.FwPair(lab, **kw)
+    return make
+
+
+@pytest.fixture
+def fwpair(fwpair_factory):
+    return fwpair_factory()

@@ -729,12 +729,19 @@ def carp_conf(*blocks, preempt=False, extra=()):
     return "\n".join(head) + "\n\n" + "\n".join(blocks)
 
 
-class Carpd:
+class Daemon:
     """
-    carpd in a lab host: its config, control socket and stderr log live
-    in the lab directory.  The helper never restarts it behind the
-    test's back; every instance is stopped by the lab's teardown.
+    A hakit daemon in a lab host: its config, control socket and stderr
+    log live in the lab directory.  The helper never restarts it behind
+    the test's back; every instance is stopped by the lab's teardown and
+    checked for sanitizer reports by the lab fixture (lab.daemons).
+    Subclasses name the program, its ctl tool and extra start flags.
     """
+
+    KIND = None     # "carpd": names the files
+    PROG = None     # path of the daemon
+    CTL = None      # path of its ctl tool
+    FLAGS = ()      # flags before -f
 
     def __init__(self, host, conf, name=None, args=(), leaks=False):
         self.host = host
@@ -745,7 +752,8 @@ class Carpd:
         self.lab = host.lab
         if not hasattr(self.lab, "daemons"):
             self.lab.daemons = []
-        n = "%s-carpd%d" % (name or host.name, len(self.lab.daemons))
+        n = "%s-%s%d" % (name or host.name, self.KIND,
+            len(self.lab.daemons))
         self.name = n
         self.conf = self.lab.write(n + ".conf", conf)
         self.sock = self.lab.path(n + ".sock")
@@ -755,13 +763,15 @@ class Carpd:
         self.lab.daemons.append(self)
 
     def __repr__(self):
-        return "<Carpd %s in %s>" % (self.name, self.host.name)
+        return "<%s %s in %s>" % (type(self).__name__, self.name,
+            self.host.name)
 
     def start(self, wait=True, timeout=10):
-        if not os.access(CARPD, os.X_OK):
-            raise LabError("%s is not built" % CARPD)
-        self.proc = self.host.popen([CARPD, "-d", "-f", self.conf,
-            "-s", self.sock] + self.args, log=self.logpath,
+        if not os.access(self.PROG, os.X_OK):
+            raise LabError("%s is not built" % self.PROG)
+        self.proc = self.host.popen([self.PROG, "-d"] + list(self.FLAGS) +
+            ["-f", self.conf, "-s", self.sock] + self.args,
+            log=self.logpath,
             env={"ASAN_OPTIONS": "detect_leaks=%d:abort_on_error=0" %
             (1 if self.leaks else 0),
             "UBSAN_OPTIONS": "print_stacktrace=1"})
@@ -781,26 +791,11 @@ class Carpd:
         return self.ctl("show", "-j", check=False).returncode == 0
 
     def ctl(self, *args, check=True, timeout=10):
-        return self.host.run([CARPCTL, "-s", self.sock] + list(args),
+        return self.host.run([self.CTL, "-s", self.sock] + list(args),
             check=check, timeout=timeout)
 
     def show(self):
         return json.loads(self.ctl("show", "-j").stdout)
-
-    def iface(self, ifname="carp0"):
-        for i in self.show():
-            if i.get("ifname") == ifname:
-                return i
-        raise LabError("%s: no %s in show -j" % (self.name, ifname))
-
-    def state(self, ifname="carp0"):
-        return self.iface(ifname)["state"]
-
-    def demote(self, ifname="carp0"):
-        return self.iface(ifname)["demote"]
-
-    def stats(self):
-        return json.loads(self.ctl("show", "stats", "-j").stdout)
 
     def kill9(self):
         self.proc.kill9()
@@ -829,6 +824,27 @@ class Carpd:
             return None
         start = t.rfind("\n", 0, m.start()) + 1
         return t[start:start + 6000]
+
+
+class Carpd(Daemon):
+    KIND = "carpd"
+    PROG = CARPD
+    CTL = CARPCTL
+
+    def iface(self, ifname="carp0"):
+        for i in self.show():
+            if i.get("ifname") == ifname:
+                return i
+        raise LabError("%s: no %s in show -j" % (self.name, ifname))
+
+    def state(self, ifname="carp0"):
+        return self.iface(ifname)["state"]
+
+    def demote(self, ifname="carp0"):
+        return self.iface(ifname)["demote"]
+
+    def stats(self):
+        return json.loads(self.ctl("show", "stats", "-j").stdout)
 
 
 def sole_master(daemons, ifname="carp0"):
