@@ -77,6 +77,7 @@ static const struct {
 	{ "tdb", "IPsec SA updates ignored" },
 	{ "ratelimited", "states over the import limit" },
 	{ "unsupported", "states Linux cannot hold" },
+	{ "rcvdrops", "packets dropped on a full receive queue" },
 };
 
 static void

@@ -213,6 +213,8 @@ struct pfsync_stats {
 	uint64_t	 ratelimited;	/* imports over the rate limit */
 	uint64_t	 unsupported;	/* valid but not representable (af-to,
 					   seqdiff, synproxy, icmp...) */
+	uint64_t	 rcvdrops;	/* packets the kernel dropped on our
+					   full receive queue */
 };
 
 /*

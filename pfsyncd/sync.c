@@ -30,13 +30,21 @@
 #include "sync.h"
 
 #define SYNC_RECV_BURST		256	/* packets read per wakeup */
+/*
+ * pfsync allows a message to wait up to 1 s for the packet to fill;
+ * a connection opened in that second would be lost with the master.
+ * 10 ms keeps that window small and still fills packets under load.
+ */
+#define SYNC_FLUSH_MS		10
 #define SYNC_WALK_MS		10000	/* timeout refresh walk */
 #define SYNC_RESYNC_MS		1000	/* at most one overrun resync per */
 #define SYNC_PINGPONG_MS	2000	/* 5.2: flush at once below this */
 #define BULK_RETRY_MS		2000
 #define BULK_TRIES		12
 #define BULK_LINKWAIT_MS	30000
-#define BULK_SEND_BURST		16	/* full packets per 1 ms tick */
+#define BULK_RATE		100000	/* states/s a bulk is sent at */
+#define BULK_SLACK_US		10000	/* catch-up after a late timer */
+#define BULK_REDO		2	/* lossy bulks asked again */
 
 static int	 ent_cmp_id(const struct pf_ent *, const struct pf_ent *);
 static int	 ent_cmp_tuple(const struct pf_ent *, const struct pf_ent *);
@@ -217,7 +225,7 @@ sync_export(struct pfsyncd *env, const struct pf_ent *e,
 static void
 sync_arm_flush(struct pfsyncd *env)
 {
-	struct timeval	 tv = { 1, 0 };
+	struct timeval	 tv = { 0, SYNC_FLUSH_MS * 1000 };
 
 	if (env->env_flush_armed)
 		return;
@@ -689,12 +697,38 @@ ph_bus(const struct pfsync_bus *b, void *arg)
 		if (est < 1000)
 			est = 1000;
 		env->env_bulk = BULK_BULK;
+		env->env_bulk_drops = env->env_stats.rcvdrops;
 		env->env_bulk_deadline = pfsyncd_now_ms() + 4 * est;
 		log_debug("bulk update start from %08x", b->creatorid);
 		break;
 	case PFSYNC_BUS_END:
-		if (env->env_bulk == BULK_SENT || env->env_bulk == BULK_BULK)
+		if (env->env_bulk != BULK_SENT && env->env_bulk != BULK_BULK)
+			break;
+		if (env->env_stats.rcvdrops == env->env_bulk_drops) {
 			sync_bulk_done(env, "ok");
+			break;
+		}
+		/*
+		 * Our receive queue overflowed during the bulk: some states
+		 * are missing.  Ask again (still demoted) rather than take
+		 * over with a hole in the table.
+		 */
+		if (env->env_bulk_redo >= BULK_REDO) {
+			log_warnx("bulk update lost %llu packets again: "
+			    "giving up, the walk heals what is left",
+			    (unsigned long long)(env->env_stats.rcvdrops -
+			    env->env_bulk_drops));
+			sync_bulk_done(env, "lossy");
+			break;
+		}
+		log_warnx("bulk update lost %llu packets on a full receive "
+		    "queue: asking again", (unsigned long long)
+		    (env->env_stats.rcvdrops - env->env_bulk_drops));
+		env->env_bulk_redo++;
+		env->env_bulk_drops = env->env_stats.rcvdrops;
+		env->env_bulk = BULK_SENT;
+		env->env_bulk_deadline = pfsyncd_now_ms() + BULK_RETRY_MS;
+		sync_queue_ref(env, PFSYNC_ACT_UPD_REQ, 0, 0, 1);
 		break;
 	default:
 		env->env_stats.badval++;
@@ -778,6 +812,24 @@ sync_input(struct pfsyncd *env, const uint8_t *pkt, size_t len,
 	    &sync_handler, env);
 }
 
+/* SO_RXQ_OVFL: the socket's running count of packets dropped on it */
+static void
+sync_ovfl(struct pfsyncd *env, struct cmsghdr *cmsg)
+{
+	static struct log_rl		 rl;
+	uint32_t			 n, d;
+
+	memcpy(&n, CMSG_DATA(cmsg), sizeof(n));
+	d = n - env->env_ovfl;		/* wraps as the kernel's counter */
+	env->env_ovfl = n;
+	if (d == 0)
+		return;
+	env->env_stats.rcvdrops += d;
+	log_rl(&rl, LOG_WARNING, "sync socket receive queue full: %u "
+	    "packets dropped (%llu in all)", d,
+	    (unsigned long long)env->env_stats.rcvdrops);
+}
+
 static void
 sync_recv(evutil_socket_t fd, short ev, void *arg)
 {
@@ -785,7 +837,8 @@ sync_recv(evutil_socket_t fd, short ev, void *arg)
 	static uint8_t	 pkt[65536];
 	union {
 		struct cmsghdr	 hdr;
-		uint8_t		 buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		uint8_t		 buf[CMSG_SPACE(sizeof(struct in_pktinfo)) +
+				    CMSG_SPACE(sizeof(uint32_t))];
 	} cm;
 	struct iovec	 iov;
 	struct msghdr	 msg;
@@ -818,7 +871,9 @@ sync_recv(evutil_socket_t fd, short ev, void *arg)
 
 				memcpy(&pi, CMSG_DATA(cmsg), sizeof(pi));
 				ifindex = (unsigned int)pi.ipi_ifindex;
-			}
+			} else if (cmsg->cmsg_level == SOL_SOCKET &&
+			    cmsg->cmsg_type == SO_RXQ_OVFL)
+				sync_ovfl(env, cmsg);
 		sync_input(env, pkt, (size_t)n, ifindex);
 	}
 	/* one netlink round trip for the whole burst */
@@ -862,6 +917,8 @@ sync_bulk_request(struct pfsyncd *env)
 		sync_demote(env, PFSYNCD_DEMOTE_BULK, "pfsync bulk start");
 	env->env_bulk = BULK_START;
 	env->env_bulk_tries = 0;
+	env->env_bulk_redo = 0;
+	env->env_bulk_drops = env->env_stats.rcvdrops;
 	env->env_bulk_states = 0;
 	env->env_bulk_result = NULL;
 	env->env_bulk_start = pfsyncd_now_ms();
@@ -949,10 +1006,21 @@ sync_bulk_respond(struct pfsyncd *env)
 	sync_bulksend(-1, 0, env);
 }
 
+static uint64_t
+now_us(void)
+{
+	struct timespec	 ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
+}
+
 /*
  * OpenBSD paces its bulk at one packet per 20 ms; the wire does not
- * require it, so we send BULK_SEND_BURST packets per millisecond, a pace
- * a receiver injecting in batches keeps up with.
+ * require it.  We send BULK_RATE states/s, paced by the clock rather
+ * than by timer ticks (a 1 ms timer fires late under load): a receiver
+ * injecting in batches with a 64 MB queue keeps up with a table of a
+ * few hundred thousand states, and one that does not asks again.
  */
 static void
 sync_bulksend(evutil_socket_t fd, short ev, void *arg)
@@ -962,15 +1030,18 @@ sync_bulksend(evutil_socket_t fd, short ev, void *arg)
 	struct pfsync_state	 st;
 	struct pf_ent		*e;
 	struct timeval		 tv = { 0, 1000 };
-	size_t			 per, n;
+	size_t			 n, budget;
+	uint64_t		 now = now_us();
 	const struct ct_state	*ct;
 
 	(void)fd;
-	(void)ev;
-	per = (env->env_conf->c_mtu - 20 - PFSYNC_HDRLEN - PFSYNC_SUBHDRLEN) /
-	    PFSYNC_STATELEN;
-	for (n = 0; n < per * BULK_SEND_BURST &&
-	    env->env_snappos < env->env_nsnap; n++) {
+	if (ev == 0)		/* called, not timed: the first batch */
+		env->env_bulksend_us = now - 1000;
+	if (env->env_bulksend_us + BULK_SLACK_US < now)
+		env->env_bulksend_us = now - BULK_SLACK_US;
+	budget = (size_t)((now - env->env_bulksend_us) * BULK_RATE / 1000000);
+	env->env_bulksend_us += (uint64_t)budget * 1000000 / BULK_RATE;
+	for (n = 0; n < budget && env->env_snappos < env->env_nsnap; n++) {
 		ct = &env->env_snap[env->env_snappos++];
 		if ((e = ent_by_tuple(env, ct)) == NULL)
 			e = ent_new(env, ct, env->env_creatorid,
@@ -1109,7 +1180,7 @@ sync_socket(struct pfsyncd *env)
 	struct ifreq		 ifr;
 	int			 s, on = 1, off = 0, ttl = PFSYNC_TTL;
 	int			 tos = PFSYNC_TOS, pmtu = IP_PMTUDISC_DO;
-	int			 rcv = 16 * 1024 * 1024;
+	int			 rcv = 64 * 1024 * 1024;
 
 	if ((env->env_ifindex = if_nametoindex(c->c_syncdev)) == 0) {
 		log_warnx("syncdev %s: no such interface", c->c_syncdev);
@@ -1139,9 +1210,13 @@ sync_socket(struct pfsyncd *env)
 		log_warn("pfsync socket options on %s", c->c_syncdev);
 		return (-1);
 	}
-	/* a bulk update arrives faster than it is injected */
+	/*
+	 * A bulk update arrives faster than it is injected; the queue is
+	 * charged only while it holds packets.  Drops are counted.
+	 */
 	if (setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) == -1)
 		(void)setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	(void)setsockopt(s, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof(on));
 	(void)setsockopt(s, SOL_SOCKET, SO_SNDBUFFORCE, &rcv, sizeof(rcv));
 	if (c->c_npeers == 0) {
 		(void)inet_pton(AF_INET, PFSYNC_GROUP, &mr.imr_multiaddr);
@@ -1324,6 +1399,8 @@ stats_json(const struct pfsync_stats *s)
 	    (json_int_t)s->ratelimited));
 	(void)json_object_set_new(o, "unsupported", json_integer(
 	    (json_int_t)s->unsupported));
+	(void)json_object_set_new(o, "rcvdrops", json_integer(
+	    (json_int_t)s->rcvdrops));
 	return (o);
 }
 

@@ -97,6 +97,9 @@ struct pfsyncd {
 	uint64_t		 env_bulk_ms;	/* last duration */
 	uint64_t		 env_bulk_states;
 	const char		*env_bulk_result;
+	uint64_t		 env_bulk_drops;	/* rcvdrops at BUS START */
+	int			 env_bulk_redo;		/* lossy bulks retried */
+	uint32_t		 env_ovfl;		/* SO_RXQ_OVFL last seen */
 	int			 env_linkdemoted;
 
 	/* bulk update, responder side */
@@ -104,6 +107,7 @@ struct pfsyncd {
 	size_t			 env_nsnap;
 	size_t			 env_snappos;
 	struct event		*env_bulksend_ev;
+	uint64_t		 env_bulksend_us;	/* paced up to here */
 
 	/* import rate limit: a token bucket refilled every tick */
 	uint64_t		 env_tokens;
