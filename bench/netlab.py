@@ -259,28 +259,9 @@ class Ns:
 	# (no fork/exec of ip(8) in the measured path).
 
 	def _netns_socket(self):
-		if self._sock is not None:
-			return self._sock
-		box = {}
-
-		def opener():
-			fd = os.open("/run/netns/%s" % self.ns, os.O_RDONLY)
-			try:
-				if _libc.setns(fd, CLONE_NEWNET) != 0:
-					e = ctypes.get_errno()
-					box["err"] = OSError(e, os.strerror(e))
-					return
-				box["sock"] = socket.socket(socket.AF_INET,
-				    socket.SOCK_DGRAM)
-			finally:
-				os.close(fd)
-		# setns() moves only the calling thread: a throw-away one.
-		t = threading.Thread(target=opener)
-		t.start()
-		t.join()
-		if "err" in box:
-			raise LabError("setns %s: %s" % (self.ns, box["err"]))
-		self._sock = box["sock"]
+		if self._sock is None:
+			self._sock = in_netns(self.ns, lambda: socket.socket(
+			    socket.AF_INET, socket.SOCK_DGRAM))
 		return self._sock
 
 	def set_link(self, ifname, up):
@@ -535,3 +516,94 @@ def build_probe(src, out):
 	run(["cc", "-std=c11", "-D_GNU_SOURCE", "-O2", "-Wall", "-Wextra",
 	    "-o", out, src], timeout=120)
 	return out
+
+
+# --- Helpers for bench/state_sync.py (firewall pairs, counters, CPU)
+
+def veth(a, ifa, b, ifb):
+	"""A veth pair from namespace a (ifa) to namespace b (ifb), both
+	ends up."""
+	a.run(["ip", "link", "add", ifa, "type", "veth", "peer", "name", ifb,
+	    "netns", b.ns])
+	a.run(["ip", "link", "set", ifa, "up"])
+	b.run(["ip", "link", "set", ifb, "up"])
+
+
+def in_netns(ns, fn):
+	"""
+	fn() run inside network namespace ns (its name), in a throw-away
+	thread since setns() moves only the calling thread; returns fn's
+	result.  What fn opens (a socket, a /proc/sys/net file) stays bound
+	to ns when used from any thread.
+	"""
+	box = {}
+
+	def runner():
+		fd = os.open("/run/netns/%s" % ns, os.O_RDONLY)
+		try:
+			if _libc.setns(fd, CLONE_NEWNET) != 0:
+				e = ctypes.get_errno()
+				box["err"] = OSError(e, os.strerror(e))
+				return
+			box["res"] = fn()
+		except OSError as e:
+			box["err"] = e
+		finally:
+			os.close(fd)
+	t = threading.Thread(target=runner)
+	t.start()
+	t.join()
+	if "err" in box:
+		raise LabError("in namespace %s: %s" % (ns, box["err"]))
+	return box["res"]
+
+
+def open_in(ns, path, flags=os.O_RDONLY):
+	"""
+	Opens path from inside namespace ns and returns the descriptor:
+	/proc/sys/net files show the namespace of whoever opened them, so
+	it keeps reading ns's value (with os.pread) without a fork per read.
+	"""
+	return in_netns(ns.ns, lambda: os.open(path, flags))
+
+
+class NsCounter:
+	"""An integer file of a namespace (nf_conntrack_count), re-read
+	with pread: a few microseconds per read."""
+
+	def __init__(self, ns, path):
+		self.fd = open_in(ns, path)
+
+	def read(self):
+		return int(os.pread(self.fd, 64, 0).split()[0])
+
+	def close(self):
+		if self.fd is not None:
+			try:
+				os.close(self.fd)
+			except OSError:
+				pass
+			self.fd = None
+
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+	"""
+	CPU time a process used so far, (utime + stime from /proc/PID/stat,
+	schedstat run time summed over its threads), both in seconds; the
+	second is None without schedstat.  utime and stime count in clock
+	ticks (10 ms at 100 Hz); schedstat in nanoseconds.
+	"""
+	with open("/proc/%d/stat" % pid) as f:
+		f = f.read().rsplit(")", 1)[1].split()
+	ticks = (int(f[11]) + int(f[12])) / CLK_TCK
+	run_ns = 0
+	try:
+		for t in os.listdir("/proc/%d/task" % pid):
+			with open("/proc/%d/task/%s/schedstat" % (pid, t)) as f:
+				run_ns += int(f.read().split()[0])
+	except (OSError, ValueError, IndexError):
+		return ticks, None
+	return ticks, run_ns / 1e9

@@ -49,6 +49,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "probe_util.h"
+
 #define PROBE_PAYLOAD	32
 #define PROTO_CARP	112
 
@@ -57,14 +59,9 @@
 #define ICMP_FILTER	1
 #endif
 
-static volatile sig_atomic_t	 got_event;
-static volatile sig_atomic_t	 got_stop;
 
 static void	 usage(void);
-static void	 on_signal(int);
-static int64_t	 mono_ns(void);
 static uint16_t	 cksum(const void *, size_t);
-static long	 num(const char *, long, long, const char *);
 static int	 send_echo(int, const struct sockaddr_in *, uint16_t,
 		    uint16_t);
 static int	 read_replies(int, uint16_t, int, int *, long *);
@@ -79,23 +76,7 @@ usage(void)
 	exit(2);
 }
 
-static void
-on_signal(int sig)
-{
-	if (sig == SIGUSR1)
-		got_event = 1;
-	else
-		got_stop = 1;
-}
 
-static int64_t
-mono_ns(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
-}
 
 static uint16_t
 cksum(const void *p, size_t len)
@@ -113,20 +94,6 @@ cksum(const void *p, size_t len)
 	return (htons((uint16_t)~sum));
 }
 
-static long
-num(const char *s, long lo, long hi, const char *what)
-{
-	char	*end;
-	long	 v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *s == '\0' || *end != '\0' || v < lo || v > hi) {
-		fprintf(stderr, "vipprobe: bad %s: %s\n", what, s);
-		exit(2);
-	}
-	return (v);
-}
 
 static int
 send_echo(int s, const struct sockaddr_in *dst, uint16_t id, uint16_t seq)

@@ -154,14 +154,14 @@ class FwPair:
         return self.fw2 if fw is self.fw1 else self.fw1
 
 
-def carp_conf_for(fw, advskew):
+def carp_conf_for(fw, advskew, advbase=1):
     """Both VIPs of fw, preempt on: outside vhid 1, inside vhid 2, both
     in group carp (every carp interface is)."""
     blocks = [
         labmod.carp_block("carp0", "eth1", 1, CARP_PASS, advskew=advskew,
-            addrs=[OUT_VIP + "/24"]),
+            advbase=advbase, addrs=[OUT_VIP + "/24"]),
         labmod.carp_block("carp1", "eth2", 2, CARP_PASS, advskew=advskew,
-            addrs=[IN_VIP + "/24"]),
+            advbase=advbase, addrs=[IN_VIP + "/24"]),
     ]
     return labmod.carp_conf(*blocks, preempt=True)
 
@@ -190,15 +190,15 @@ def master_of_both(d1, d2):
     return masters.pop()
 
 
-def start_carp(pair, carpd):
+def start_carp(pair, carpd, advbase=1, skews=(0, 100)):
     """carpd on both firewalls, fw1 forced MASTER first (no master-down
     wait), then fw2; returns (d1, d2) once fw1 is master of both VIPs."""
-    d1 = carpd(pair.fw1, carp_conf_for(pair.fw1, 0))
+    d1 = carpd(pair.fw1, carp_conf_for(pair.fw1, skews[0], advbase))
     for ifname in CARP_IFS:
         d1.ctl(ifname, "state", "master", check=False)
     wait_until(lambda: all(d1.state(i) == "MASTER" for i in CARP_IFS), 10,
         desc="fw1 MASTER of both VIPs")
-    d2 = carpd(pair.fw2, carp_conf_for(pair.fw2, 100))
+    d2 = carpd(pair.fw2, carp_conf_for(pair.fw2, skews[1], advbase))
     wait_until(lambda: master_of_both(d1, d2) is d1, 10,
         desc="fw1 MASTER, fw2 BACKUP")
     return d1, d2
@@ -267,13 +267,13 @@ def start_pfsync(pair, pfsyncd, carps=(None, None), which=(1, 0)):
     return out
 
 
-def synced_scene(pair, carpd, pfsyncd):
+def synced_scene(pair, carpd, pfsyncd, **carp):
     """
     carpd and pfsyncd on both firewalls, waited until stable: both bulk
     updates done, no demotion left, fw1 master of both VIPs.  Returns
-    (carpds, pfsyncds).
+    (carpds, pfsyncds).  carp: start_carp's timers.
     """
-    d1, d2 = start_carp(pair, carpd)
+    d1, d2 = start_carp(pair, carpd, **carp)
     p1, p2 = start_pfsync(pair, pfsyncd, (d1, d2))
     for p in (p1, p2):
         wait_until(p.bulk_done, 35, desc=lambda p=p: "%s bulk done: %s"
