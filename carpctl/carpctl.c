@@ -171,31 +171,9 @@ main(int argc, char *argv[])
 	const char	*sock = CARPD_SOCK, *errstr;
 	json_t		*rep, *req = NULL;
 	long long	 n;
-	int		 ch, i;
 
-	while ((ch = getopt(argc, argv, "+js:")) != -1) {
-		switch (ch) {
-		case 'j':
-			jflag = 1;
-			break;
-		case 's':
-			sock = optarg;
-			break;
-		default:
-			usage();
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	/* -j may follow the command too: "carpctl show -j" */
-	for (i = 0; i < argc; i++)
-		if (strcmp(argv[i], "-j") == 0) {
-			jflag = 1;
-			memmove(&argv[i], &argv[i + 1],
-			    (size_t)(argc - i) * sizeof(*argv));
-			argc--;
-			i--;
-		}
+	if (ctl_tool_args(&argc, &argv, &sock, &jflag) == -1)
+		usage();
 	if (argc < 1)
 		usage();
 

@@ -485,3 +485,36 @@ ctl_tool_print(const json_t *o)
 	printf("%s\n", s);
 	free(s);
 }
+
+int
+ctl_tool_args(int *argc, char ***argv, const char **sock, int *jflag)
+{
+	char	**av;
+	int	 ch, ac, i;
+
+	while ((ch = getopt(*argc, *argv, "+js:")) != -1) {
+		switch (ch) {
+		case 'j':
+			*jflag = 1;
+			break;
+		case 's':
+			*sock = optarg;
+			break;
+		default:
+			return (-1);
+		}
+	}
+	ac = *argc - optind;
+	av = *argv + optind;
+	for (i = 0; i < ac; i++)
+		if (strcmp(av[i], "-j") == 0) {
+			*jflag = 1;
+			memmove(&av[i], &av[i + 1],
+			    (size_t)(ac - i) * sizeof(*av));
+			ac--;
+			i--;
+		}
+	*argc = ac;
+	*argv = av;
+	return (0);
+}

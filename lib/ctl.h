@@ -80,5 +80,12 @@ json_t	*ctl_client_call(struct ctl_client *, const json_t *, const char **err);
 json_t	*ctl_tool_call(const char *sock, json_t *req);
 /* Prints a JSON value indented, in the daemon's key order (-j). */
 void	 ctl_tool_print(const json_t *);
+/*
+ * The ctl tools' command line: [-j] [-s socket] command..., where -j
+ * may also follow the command ("carpctl show -j").  Leaves *argc and
+ * *argv at the command; returns -1 on an unknown option.
+ */
+int	 ctl_tool_args(int *argc, char ***argv, const char **sock,
+	    int *jflag);
 
 #endif /* HAKIT_CTL_H */
