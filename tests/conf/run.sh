@@ -16,9 +16,12 @@ for dir in tests/conf/*/; do
 	d=$(basename "$dir")
 	bin="$d/$d"
 	[ -x "$bin" ] || { ko "$bin missing"; continue; }
+	# the config flag is OpenBSD's: dhcpd's -f means foreground
+	cf=-f
+	[ "$d" = dhcpd ] && cf=-c
 	for f in "$dir"good-*.conf; do
 		[ -e "$f" ] || continue
-		if ! "$bin" -nv -f "$f" >"$tmp/out" 2>"$tmp/err"; then
+		if ! "$bin" -nv "$cf" "$f" >"$tmp/out" 2>"$tmp/err"; then
 			ko "$f: -n failed: $(cat "$tmp/err")"
 			continue
 		fi
@@ -26,7 +29,7 @@ for dir in tests/conf/*/; do
 			ko "$f: -nv output differs"
 			continue
 		fi
-		if ! "$bin" -nv -f "$tmp/out" >"$tmp/out2" 2>"$tmp/err" ||
+		if ! "$bin" -nv "$cf" "$tmp/out" >"$tmp/out2" 2>"$tmp/err" ||
 		    ! cmp -s "$tmp/out" "$tmp/out2"; then
 			ko "$f: printout does not parse to the same text"
 			continue
@@ -35,7 +38,7 @@ for dir in tests/conf/*/; do
 	done
 	for f in "$dir"bad-*.conf; do
 		[ -e "$f" ] || continue
-		if "$bin" -n -f "$f" >"$tmp/out" 2>"$tmp/err"; then
+		if "$bin" -n "$cf" "$f" >"$tmp/out" 2>"$tmp/err"; then
 			ko "$f: -n accepted a bad file"
 			continue
 		fi
@@ -56,7 +59,7 @@ for dir in tests/conf/*/; do
 	done
 	for f in contrib/"$d".conf contrib/"$d"-*.conf; do
 		[ -e "$f" ] || continue
-		if "$bin" -n -f "$f" >/dev/null 2>"$tmp/err"; then ok; else
+		if "$bin" -n "$cf" "$f" >/dev/null 2>"$tmp/err"; then ok; else
 			ko "$f: $(cat "$tmp/err")"; fi
 	done
 done

@@ -741,7 +741,8 @@ class Daemon:
     KIND = None     # "carpd": names the files
     PROG = None     # path of the daemon
     CTL = None      # path of its ctl tool
-    FLAGS = ()      # flags before -f
+    FLAGS = ()      # flags before the config flag
+    CONF_FLAG = "-f"  # OpenBSD's name for it (dhcpd: -c)
 
     def __init__(self, host, conf, name=None, args=(), leaks=False):
         self.host = host
@@ -770,7 +771,7 @@ class Daemon:
         if not os.access(self.PROG, os.X_OK):
             raise LabError("%s is not built" % self.PROG)
         self.proc = self.host.popen([self.PROG, "-d"] + list(self.FLAGS) +
-            ["-f", self.conf, "-s", self.sock] + self.args,
+            [self.CONF_FLAG, self.conf, "-s", self.sock] + self.args,
             log=self.logpath,
             env={"ASAN_OPTIONS": "detect_leaks=%d:abort_on_error=0" %
             (1 if self.leaks else 0),

@@ -1,0 +1,3 @@
+PROGS	+= dhcpctl
+dhcpctl_SRCS := $(wildcard dhcpctl/*.c)
+MANS	+= dhcpctl/dhcpctl.8
