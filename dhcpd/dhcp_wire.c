@@ -431,8 +431,25 @@ udp_cksum(struct in_addr src, struct in_addr dst, const uint8_t *seg,
 	return (cksum_fold(sum));
 }
 
+static enum dhcp_drop	 frame_decode(const uint8_t *, size_t,
+			    struct dhcp_frame *, int);
+
 enum dhcp_drop
 dhcp_frame_decode(const uint8_t *frame, size_t len, struct dhcp_frame *f)
+{
+	return (frame_decode(frame, len, f, 1));
+}
+
+enum dhcp_drop
+dhcp_frame_decode_offloaded(const uint8_t *frame, size_t len,
+    struct dhcp_frame *f)
+{
+	return (frame_decode(frame, len, f, 0));
+}
+
+static enum dhcp_drop
+frame_decode(const uint8_t *frame, size_t len, struct dhcp_frame *f,
+    int check_udp)
 {
 	struct buf	 b, ip, peek;
 	const uint8_t	*iph, *udph;
@@ -482,7 +499,8 @@ dhcp_frame_decode(const uint8_t *frame, size_t len, struct dhcp_frame *f)
 	    ulen < DHCP_UDP_HDR_LEN ||
 	    (size_t)ulen - DHCP_UDP_HDR_LEN > buf_left(&ip))
 		return (DHCP_DROP_UDP);
-	if (ucsum != 0 && udp_cksum(f->src_ip, f->dst_ip, udph, ulen) != 0)
+	if (check_udp && ucsum != 0 &&
+	    udp_cksum(f->src_ip, f->dst_ip, udph, ulen) != 0)
 		return (DHCP_DROP_UDPCSUM);
 	f->payload = buf_cur(&ip);
 	f->len = (size_t)ulen - DHCP_UDP_HDR_LEN;

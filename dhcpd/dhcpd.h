@@ -86,6 +86,7 @@ struct dhcp_sync_target {
 struct dhcp_sync_peer {
 	struct in_addr		 sp_addr;
 	time_t			 sp_last;
+	uint32_t		 sp_counter;	/* its last datagram's */
 };
 
 struct dhcpd_sync {
@@ -103,6 +104,8 @@ struct dhcpd_sync {
 	struct dhcp_sync_target	 sy_targets[DHCPD_MAX_SYNC_TARGETS];
 	int			 sy_ntargets;
 	time_t			 sy_last_resend;
+	int			 sy_resend_pending;
+	int			 sy_rewrite_pending;
 	struct dhcp_sync_peer	 sy_peers[DHCPD_MAX_SYNC_PEERS];
 	uint64_t		 sy_stats[SS_MAX];
 	uint64_t		 sy_drops[DHCP_SYNC_DROP_MAX];
@@ -212,6 +215,7 @@ int	 dsync_setup(struct dhcpd *, const char *listen, char **targets,
 	    int ntargets);
 void	 dsync_send_lease(struct dhcpd *, const struct lease *);
 void	 dsync_send_all(struct dhcpd *);
+void	 dsync_tick(struct dhcpd *, time_t);
 void	 dsync_close(struct dhcpd *);
 
 /* control.c */

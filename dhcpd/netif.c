@@ -173,7 +173,7 @@ netif_open(struct dhcpd *env, struct dhcp_if *di)
 	struct sockaddr_ll	 sll;
 	struct sock_fprog	 prog = { sizeof(dhcp_bpf) / sizeof(dhcp_bpf[0]),
 				    dhcp_bpf };
-	int			 s;
+	int			 s, on = 1;
 
 	if ((s = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    htons(ETH_P_IP))) == -1) {
@@ -183,6 +183,11 @@ netif_open(struct dhcpd *env, struct dhcp_if *di)
 	if (setsockopt(s, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
 	    sizeof(prog)) == -1) {
 		log_warn("%s: BPF filter", di->di_name);
+		goto fail;
+	}
+	/* tells a frame whose UDP checksum is left to offload */
+	if (setsockopt(s, SOL_PACKET, PACKET_AUXDATA, &on, sizeof(on)) == -1) {
+		log_warn("%s: PACKET_AUXDATA", di->di_name);
 		goto fail;
 	}
 	memset(&sll, 0, sizeof(sll));
@@ -213,24 +218,49 @@ netif_recv(evutil_socket_t fd, short ev, void *arg)
 	struct dhcpd		*env = di->di_env;
 	struct sockaddr_ll	 from;
 	struct dhcp_frame	 f;
+	struct tpacket_auxdata	 aux;
 	static uint8_t		 pkt[65536];
-	socklen_t		 fl;
+	union {
+		struct cmsghdr	 hdr;
+		uint8_t		 buf[CMSG_SPACE(sizeof(aux))];
+	} cm;
+	struct iovec		 iov;
+	struct msghdr		 msg;
+	struct cmsghdr		*c;
 	ssize_t			 n;
 	enum dhcp_drop		 why;
-	int			 i;
+	int			 i, partial;
 
 	(void)ev;
 	for (i = 0; i < 64; i++) {
-		fl = sizeof(from);
-		if ((n = recvfrom(fd, pkt, sizeof(pkt), 0,
-		    (struct sockaddr *)&from, &fl)) == -1) {
+		memset(&msg, 0, sizeof(msg));
+		iov.iov_base = pkt;
+		iov.iov_len = sizeof(pkt);
+		msg.msg_name = &from;
+		msg.msg_namelen = sizeof(from);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = cm.buf;
+		msg.msg_controllen = sizeof(cm.buf);
+		if ((n = recvmsg(fd, &msg, 0)) == -1) {
 			if (errno != EAGAIN && errno != EINTR)
-				log_warn("%s: recvfrom", di->di_name);
+				log_warn("%s: recvmsg", di->di_name);
 			break;
 		}
 		if (from.sll_pkttype == PACKET_OUTGOING)
 			continue;
-		if ((why = dhcp_frame_decode(pkt, (size_t)n, &f)) != DHCP_OK) {
+		partial = 0;
+		for (c = CMSG_FIRSTHDR(&msg); c != NULL;
+		    c = CMSG_NXTHDR(&msg, c))
+			if (c->cmsg_level == SOL_PACKET &&
+			    c->cmsg_type == PACKET_AUXDATA) {
+				memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+				partial = (aux.tp_status &
+				    TP_STATUS_CSUMNOTREADY) != 0;
+			}
+		why = partial ? dhcp_frame_decode_offloaded(pkt, (size_t)n,
+		    &f) : dhcp_frame_decode(pkt, (size_t)n, &f);
+		if (why != DHCP_OK) {
 			env->env_drops[why]++;
 			continue;
 		}

@@ -1111,6 +1111,7 @@ server_tick(struct dhcpd *env, time_t now)
 		lease_db_expire(env->env_db, env->env_last_expire, now,
 		    expired, env);
 	env->env_last_expire = now;
+	dsync_tick(env, now);
 	if (env->env_lf != NULL && leasefile_need_rewrite(env->env_lf, now)) {
 		if (leasefile_rewrite(env->env_lf, env->env_db, now) == -1) {
 			env->env_stats[ST_FILE_ERRORS]++;

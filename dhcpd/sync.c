@@ -31,6 +31,8 @@
 #include "log.h"
 
 static void	 dsync_recv(evutil_socket_t, short, void *);
+static void	 dsync_send_buf(struct dhcpd *, const uint8_t *, size_t);
+static void	 dsync_resend(struct dhcpd *, time_t, int);
 
 /* Key file: SHA-1 of its content in hex; none (ENOENT): the empty key */
 static int
@@ -249,10 +251,19 @@ dsync_setup(struct dhcpd *env, const char *listen, char **targets,
 	    event_add(sy->sy_ev, NULL) == -1))
 		goto fail;
 	/*
-	 * hakit: announce our table at start; a peer holding newer leases
-	 * sends them back (OpenBSD's re-education), and a hakit peer that
-	 * has not heard from us lately sends its whole table.
+	 * hakit: say hello (a datagram with no lease: OpenBSD ignores it)
+	 * and send our table at start; a peer holding newer leases sends
+	 * them back (re-education), and a hakit peer that has not heard
+	 * from us lately, or sees our counter start again, sends its
+	 * whole table: a restarted server catches up.
 	 */
+	if (sy->sy_send) {
+		uint8_t	 hello[DHCP_SYNC_HELLO_LEN];
+
+		if (dhcp_sync_encode_hello(hello, sy->sy_key, sy->sy_keylen,
+		    sy->sy_counter++) != 0)
+			dsync_send_buf(env, hello, sizeof(hello));
+	}
 	dsync_send_all(env);
 	log_info("sync: %s%s%s, %d unicast target(s), %s key",
 	    sy->sy_listen ? "listening" : "not listening",
@@ -280,21 +291,14 @@ dsync_to_wire(const struct lease *l, struct dhcp_sync_lease *w)
 	memcpy(w->haddr, l->l_haddr, l->l_hlen);
 }
 
-void
-dsync_send_lease(struct dhcpd *env, const struct lease *l)
+/* One datagram to the group (if we send there) and to every target */
+static void
+dsync_send_buf(struct dhcpd *env, const uint8_t *pkt, size_t len)
 {
 	struct dhcpd_sync	*sy = &env->env_sync;
-	struct dhcp_sync_lease	 w;
 	struct sockaddr_in	 sin;
-	uint8_t			 pkt[DHCP_SYNC_LEN];
-	size_t			 len;
 	int			 i;
 
-	if (sy->sy_fd == -1 || !sy->sy_send || l == NULL)
-		return;
-	dsync_to_wire(l, &w);
-	len = dhcp_sync_encode(pkt, sy->sy_key, sy->sy_keylen,
-	    sy->sy_counter++, &w);
 	if (sy->sy_mcast) {
 		memset(&sin, 0, sizeof(sin));
 		sin.sin_family = AF_INET;
@@ -314,6 +318,25 @@ dsync_send_lease(struct dhcpd *env, const struct lease *l)
 		else
 			sy->sy_stats[SS_SENT]++;
 	}
+}
+
+void
+dsync_send_lease(struct dhcpd *env, const struct lease *l)
+{
+	struct dhcpd_sync	*sy = &env->env_sync;
+	struct dhcp_sync_lease	 w;
+	uint8_t			 pkt[DHCP_SYNC_LEN];
+	size_t			 len;
+
+	if (sy->sy_fd == -1 || !sy->sy_send || l == NULL)
+		return;
+	dsync_to_wire(l, &w);
+	if ((len = dhcp_sync_encode(pkt, sy->sy_key, sy->sy_keylen,
+	    sy->sy_counter++, &w)) == 0) {
+		sy->sy_stats[SS_SENDFAIL]++;
+		return;
+	}
+	dsync_send_buf(env, pkt, len);
 }
 
 static void
@@ -380,20 +403,48 @@ dsync_merge(const struct dhcp_sync_lease *w, void *arg)
 		log_info("sync: %s is outside our ranges: kept in memory",
 		    inet_ntoa(w->ip));
 		/* OpenBSD writes and re-sends everything: rate-limited */
-		if (now - sy->sy_last_resend >= DHCPD_RESEND_MIN) {
-			sy->sy_last_resend = now;
-			sy->sy_stats[SS_RESEND]++;
-			if (env->env_lf != NULL && leasefile_rewrite(
-			    env->env_lf, env->env_db, now) == -1)
-				env->env_stats[ST_FILE_ERRORS]++;
-			dsync_send_all(env);
-		} else
-			sy->sy_stats[SS_RESEND_LIMITED]++;
+		dsync_resend(env, now, 1);
 		break;
 	}
 	if (flags & LEASE_MERGE_MAC_OTHER_IP)
 		sy->sy_stats[SS_MAC_OTHER_IP]++;
 	return (0);
+}
+
+/*
+ * The whole table to the peers, at most once every DHCPD_RESEND_MIN
+ * seconds: a request inside that window is kept and done by the tick
+ * when the window ends (never dropped: a peer would miss leases).
+ * rewrite: rewrite the lease file first (OpenBSD's full write).
+ */
+static void
+dsync_resend(struct dhcpd *env, time_t now, int rewrite)
+{
+	struct dhcpd_sync	*sy = &env->env_sync;
+
+	if (now - sy->sy_last_resend < DHCPD_RESEND_MIN) {
+		if (!sy->sy_resend_pending)
+			sy->sy_stats[SS_RESEND_LIMITED]++;
+		sy->sy_resend_pending = 1;
+		sy->sy_rewrite_pending |= rewrite;
+		return;
+	}
+	rewrite |= sy->sy_rewrite_pending;
+	sy->sy_resend_pending = sy->sy_rewrite_pending = 0;
+	sy->sy_last_resend = now;
+	sy->sy_stats[SS_RESEND]++;
+	if (rewrite && env->env_lf != NULL &&
+	    leasefile_rewrite(env->env_lf, env->env_db, now) == -1)
+		env->env_stats[ST_FILE_ERRORS]++;
+	dsync_send_all(env);
+}
+
+/* Once a second: a re-send that waited for its window */
+void
+dsync_tick(struct dhcpd *env, time_t now)
+{
+	if (env->env_sync.sy_resend_pending)
+		dsync_resend(env, now, 0);
 }
 
 /*
@@ -403,7 +454,8 @@ dsync_merge(const struct dhcp_sync_lease *w, void *arg)
  * uses only OpenBSD's datagrams.
  */
 static void
-dsync_peer_heard(struct dhcpd *env, struct in_addr from, time_t now)
+dsync_peer_heard(struct dhcpd *env, struct in_addr from, uint32_t counter,
+    time_t now)
 {
 	struct dhcpd_sync	*sy = &env->env_sync;
 	struct dhcp_sync_peer	*p, *oldest = NULL;
@@ -412,7 +464,9 @@ dsync_peer_heard(struct dhcpd *env, struct in_addr from, time_t now)
 	for (i = 0; i < DHCPD_MAX_SYNC_PEERS; i++) {
 		p = &sy->sy_peers[i];
 		if (p->sp_addr.s_addr == from.s_addr && p->sp_last != 0) {
-			fresh = now - p->sp_last > DHCPD_PEER_SILENT;
+			/* silent for long, or its counter started again */
+			fresh = now - p->sp_last > DHCPD_PEER_SILENT ||
+			    counter <= p->sp_counter;
 			oldest = p;
 			break;
 		}
@@ -421,17 +475,12 @@ dsync_peer_heard(struct dhcpd *env, struct in_addr from, time_t now)
 	}
 	oldest->sp_addr = from;
 	oldest->sp_last = now;
+	oldest->sp_counter = counter;
 	if (!fresh || !sy->sy_send)
 		return;
-	if (now - sy->sy_last_resend < DHCPD_RESEND_MIN) {
-		sy->sy_stats[SS_RESEND_LIMITED]++;
-		return;
-	}
 	log_info("sync: %s is new or back: sending it every lease",
 	    inet_ntoa(from));
-	sy->sy_last_resend = now;
-	sy->sy_stats[SS_RESEND]++;
-	dsync_send_all(env);
+	dsync_resend(env, now, 0);
 }
 
 static void
@@ -467,7 +516,8 @@ dsync_recv(evutil_socket_t fd, short ev, void *arg)
 			    dhcp_sync_drop_text(why));
 			continue;
 		}
-		dsync_peer_heard(env, from.sin_addr, time(NULL));
+		dsync_peer_heard(env, from.sin_addr, dhcp_sync_counter(pkt),
+		    time(NULL));
 	}
 	server_commit(env);
 }

@@ -206,6 +206,43 @@ dhcp_sync_encode(uint8_t out[DHCP_SYNC_LEN], const char *key, size_t keylen,
 	return (DHCP_SYNC_LEN);
 }
 
+/*
+ * A datagram with no lease: the header and END, 36 bytes.  Receivers
+ * walk TLVs until END (2.3), so OpenBSD accepts it and does nothing; a
+ * hakit peer takes it as "I am here" and may send its table.
+ */
+size_t
+dhcp_sync_encode_hello(uint8_t out[DHCP_SYNC_HELLO_LEN], const char *key,
+    size_t keylen, uint32_t counter)
+{
+	static const uint8_t	 zero[DHCP_SYNC_HMACLEN];
+	struct wbuf		 w;
+	uint8_t			 mac[HMAC_SHA1_LEN];
+
+	wbuf_init(&w, out, DHCP_SYNC_HELLO_LEN);
+	wbuf_put_u8(&w, DHCP_SYNC_VERSION);
+	wbuf_put_u8(&w, DHCP_SYNC_AF);
+	wbuf_put_u16(&w, DHCP_SYNC_HELLO_LEN);
+	put_le32(&w, counter);
+	wbuf_put_bytes(&w, zero, DHCP_SYNC_HMACLEN);
+	wbuf_put_bytes(&w, zero, 4);
+	wbuf_put_u16(&w, DHCP_SYNC_TLV_END);
+	wbuf_put_u16(&w, DHCP_SYNC_END_LEN);
+	if (w.w_err || w.w_len != DHCP_SYNC_HELLO_LEN ||
+	    hmac_datagram(out, DHCP_SYNC_HELLO_LEN, key, keylen, mac) == -1)
+		return (0);
+	memcpy(out + HMAC_OFF, mac, sizeof(mac));
+	return (DHCP_SYNC_HELLO_LEN);
+}
+
+/* The sender's counter (little-endian, 2.2); len >= 8 */
+uint32_t
+dhcp_sync_counter(const uint8_t *p)
+{
+	return ((uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 |
+	    (uint32_t)p[7] << 24);
+}
+
 /* Step 1 of section 2.3; sets *length to the header's length field. */
 static enum dhcp_sync_drop
 check_header(const uint8_t *p, size_t len, uint16_t *length)

@@ -72,6 +72,7 @@
 #define DHCP_SYNC_HDRLEN	32
 #define DHCP_SYNC_HMACLEN	20
 #define DHCP_SYNC_LEN		100	/* every datagram we send */
+#define DHCP_SYNC_HELLO_LEN	36	/* header + END: no lease */
 #define DHCP_SYNC_MAXSIZE	1408	/* receive buffer */
 #define DHCP_SYNC_KEYLEN	40	/* hex characters of the key */
 #define DHCP_SYNC_INFINITE	0x7fffffff
@@ -168,6 +169,16 @@ int	 dhcp_sync_key(const void *content, size_t len,
  */
 size_t	 dhcp_sync_encode(uint8_t out[DHCP_SYNC_LEN], const char *key,
 	    size_t keylen, uint32_t counter, const struct dhcp_sync_lease *);
+
+/*
+ * A header and END only (DHCP_SYNC_HELLO_LEN bytes), a valid datagram
+ * with no lease: hakit's announcement at start.  Returns its length, or
+ * 0 if the HMAC cannot be computed.
+ */
+size_t	 dhcp_sync_encode_hello(uint8_t out[DHCP_SYNC_HELLO_LEN],
+	    const char *key, size_t keylen, uint32_t counter);
+/* The sender's counter of a datagram of at least 8 bytes */
+uint32_t dhcp_sync_counter(const uint8_t *p);
 
 /*
  * Validates one received datagram of len bytes (spec section 2.3):

@@ -1175,6 +1175,35 @@ test_infinite_bootp_lease_travels_intact(void **state)
 	assert_true(dhcp_sync_time_in(g.l[0].ends) == DHCP_SYNC_INFINITE);
 }
 
+static void
+test_a_hello_is_a_valid_datagram_with_no_lease(void **state)
+{
+	uint8_t		 p[DHCP_SYNC_HELLO_LEN];
+	struct got	 g;
+
+	(void)state;
+	assert_int_equal(dhcp_sync_encode_hello(p, spec_key,
+	    strlen(spec_key), 7), DHCP_SYNC_HELLO_LEN);
+	/* header length 36, END at 32 */
+	assert_int_equal(p[2] << 8 | p[3], DHCP_SYNC_HELLO_LEN);
+	assert_int_equal(p[32] << 24 | p[33] << 16 | p[34] << 8 | p[35], 4);
+	assert_int_equal(decode(p, sizeof(p), spec_key, &g), DHCP_SYNC_OK);
+	assert_int_equal(g.n, 0);
+	assert_int_equal(decode(p, sizeof(p), "", &g), DHCP_SYNC_DROP_HMAC);
+}
+
+static void
+test_the_counter_is_read_little_endian(void **state)
+{
+	uint8_t		 p[DHCP_SYNC_HELLO_LEN];
+
+	(void)state;
+	assert_int_equal(dhcp_sync_encode_hello(p, "", 0, 0x12345678),
+	    DHCP_SYNC_HELLO_LEN);
+	assert_int_equal(p[4], 0x78);
+	assert_int_equal(dhcp_sync_counter(p), 0x12345678);
+}
+
 int
 main(void)
 {
@@ -1241,6 +1270,8 @@ main(void)
 		cmocka_unit_test(test_time_in_widens_unsigned_past_2038),
 		cmocka_unit_test(test_time_in_keeps_infinite),
 		cmocka_unit_test(test_infinite_bootp_lease_travels_intact),
+		cmocka_unit_test(test_a_hello_is_a_valid_datagram_with_no_lease),
+		cmocka_unit_test(test_the_counter_is_read_little_endian),
 	};
 
 	return (cmocka_run_group_tests(tests, vec_load, NULL));

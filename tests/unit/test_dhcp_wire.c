@@ -895,6 +895,27 @@ test_ipv4_and_udp_checksums_match_values_computed_by_hand(void **state)
 }
 
 static void
+test_an_offloaded_checksum_is_not_checked_but_the_ip_header_is(
+    void **state)
+{
+	struct dhcp_frame	 f;
+	size_t			 len;
+
+	(void)state;
+	len = frame_sample(frame, sizeof(frame), DHCP_MIN_LEN, 0);
+	/* a local sender's partial checksum, as veth delivers it */
+	frame[DHCP_ETHER_HDR_LEN + DHCP_IP_HDR_LEN + 6] ^= 0x5a;
+	assert_int_equal(dhcp_frame_decode(frame, len, &f),
+	    DHCP_DROP_UDPCSUM);
+	assert_int_equal(dhcp_frame_decode_offloaded(frame, len, &f),
+	    DHCP_OK);
+	assert_int_equal(f.len, DHCP_MIN_LEN);
+	frame[DHCP_ETHER_HDR_LEN + 10] ^= 0x01;
+	assert_int_equal(dhcp_frame_decode_offloaded(frame, len, &f),
+	    DHCP_DROP_IPCSUM);
+}
+
+static void
 test_udp_checksum_is_verified_and_corrupt_byte_rejected(void **state)
 {
 	struct dhcp_frame	 f;
@@ -1202,6 +1223,8 @@ main(void)
 		    test_non_ipv4_ethertype_or_short_frame_is_rejected),
 		cmocka_unit_test(test_bad_ip_version_or_lengths_are_rejected),
 		cmocka_unit_test(test_non_udp_or_bad_udp_length_is_rejected),
+		cmocka_unit_test(
+		    test_an_offloaded_checksum_is_not_checked_but_the_ip_header_is),
 		cmocka_unit_test(
 		    test_ethernet_padding_and_ip_options_are_skipped),
 		cmocka_unit_test(test_frame_encode_refuses_a_buffer_too_small),
