@@ -222,3 +222,68 @@ def fwpair_factory(lab):
 @pytest.fixture
 def fwpair(fwpair_factory):
     return fwpair_factory()
+
+
+# --- dhcpd: tests/lab/dhcp_lab.py ---
+
+@pytest.fixture
+def dhcpd(lab):
+    """dhcpd(host, conf, **kw) -> a started Dhcpd (kw: Dhcpd's: listen,
+    targets, key, ifaces, extra)."""
+    import dhcp_lab
+    _need_programs((dhcp_lab.DHCPD, dhcp_lab.DHCPCTL))
+
+    def start(host, conf, wait=True, **kw):
+        return dhcp_lab.Dhcpd(host, conf, **kw).start(wait=wait)
+    return start
+
+
+@pytest.fixture
+def dhcp_lan(lab):
+    """dhcp_lan(servers=1, clients=1, attacker=False) -> a DhcpLan."""
+    import dhcp_lab
+
+    def make(**kw):
+        return dhcp_lab.DhcpLan(lab, **kw)
+    return make
+
+
+@pytest.fixture
+def udhcpc(lab):
+    """udhcpc(host, **kw) -> a Udhcpc (busybox) for host's eth1."""
+    import dhcp_lab
+    _need_programs(("busybox",))
+
+    def make(host, **kw):
+        return dhcp_lab.Udhcpc(host, **kw)
+    return make
+
+
+@pytest.fixture
+def dhclient(lab):
+    """dhclient(host) -> a Dhclient (ISC) for host's eth1; a child still
+    running at the end is stopped by the pid in its pid file."""
+    import dhcp_lab
+    _need_programs(("dhclient",))
+    made = []
+
+    def make(host, **kw):
+        d = dhcp_lab.Dhclient(host, **kw)
+        made.append(d)
+        return d
+    try:
+        yield make
+    finally:
+        for d in made:
+            try:
+                d.stop()
+            except labmod.LabError:
+                pass
+
+
+@pytest.fixture
+def dhcp_nft(lab):
+    """Skips unless nft is installed (the -A/-C/-L set tests read the
+    sets with it)."""
+    _need_programs(("nft",))
+    return True
