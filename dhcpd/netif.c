@@ -10,7 +10,7 @@
  * are built as Ethernet/IPv4/UDP frames (dhcp_frame_encode).  A UDP
  * socket bound to port 67 sends what has a routable destination (relay
  * agents, clients with an address) and, with -u, receives requests from
- * links without Ethernet framing.
+ * links without Ethernet framing (with -I, renewals sent to the VIP).
  */
 
 #include <sys/ioctl.h>
@@ -366,7 +366,11 @@ netif_udp_recv(evutil_socket_t fd, short ev, void *arg)
 		msg.msg_controllen = sizeof(cm.buf);
 		if ((n = recvmsg(fd, &msg, 0)) == -1)
 			break;
-		if (!env->env_udp)
+		/*
+		 * With -I, clients renew by unicast to the carp VIP, which
+		 * lives on carpd's macvlan: only this socket sees those.
+		 */
+		if (!env->env_udp && !env->env_carp_id)
 			continue;	/* the socket only sends */
 		memset(&pi, 0, sizeof(pi));
 		for (c = CMSG_FIRSTHDR(&msg); c != NULL;
