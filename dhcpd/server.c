@@ -740,6 +740,11 @@ do_discover(struct req *rq)
 			return;
 	}
 	scope_build(&sc, env->env_conf, h, subnet_of(rq, l->l_ip), m);
+	/* the address takes this MAC now: 'C' as OpenBSD's offer does */
+	if (env->env_tables != NULL && (l->l_hlen != m->hlen ||
+	    memcmp(l->l_haddr, m->chaddr, m->hlen) != 0) &&
+	    dhcp_tables_cmd(env->env_tables, 'C', l->l_ip) == -1)
+		env->env_stats[ST_TABLE_ERRORS]++;
 	lease_offer(env->env_db, l, m->chaddr, m->htype, m->hlen, rq->rq_now);
 	reply(rq, &sc, DHCPOFFER, l->l_ip, lease_time(&sc, m), NULL);
 }

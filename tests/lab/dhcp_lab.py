@@ -868,3 +868,244 @@ if __name__ == "__main__":
         sys.exit(_tool_sniff_sync(sys.argv[2:]))
     print(__doc__)
     sys.exit(2)
+
+
+# --- More helpers (test_dhcpd_more.py): option builder, BOOTP decoder,
+# a DHCP reply sniffer, a relay agent, conntrack ---
+#
+# Run inside a namespace through run_tool() (python3 -c "import dhcp_lab"),
+# since the script entry point above knows only sniff-sync.
+
+IP_PKTINFO = getattr(socket, "IP_PKTINFO", 8)
+
+
+def dhcp_options(*opts):
+    """Raw options after the cookie: (code, bytes | [ints] | dotted
+    address), then END."""
+    out = b""
+    for code, val in opts:
+        if isinstance(val, str):
+            val = socket.inet_aton(val)
+        elif isinstance(val, (list, tuple)):
+            val = bytes(val)
+        out += bytes([code, len(val)]) + bytes(val)
+    return out + bytes([255])
+
+
+def ip_bytes(ip):
+    return socket.inet_aton(ip)
+
+
+def bootp_decode(data):
+    """
+    The fixed part of a BOOTP/DHCP message and its options: {op, htype,
+    hlen, hops, xid, secs, flags, ciaddr, yiaddr, siaddr, giaddr, chaddr,
+    sname, file, cookie (bool), options {code: bytes}, msgtype (0 for
+    plain BOOTP), len}.  Raises ValueError if shorter than 236 bytes.
+    """
+    if len(data) < 236:
+        raise ValueError("BOOTP message of %d bytes" % len(data))
+    op, htype, hlen, hops, xid, secs, flags = struct.unpack_from(
+        "!BBBBIHH", data, 0)
+    addr = [socket.inet_ntoa(bytes(data[o:o + 4])) for o in (12, 16, 20,
+        24)]
+    r = {"op": op, "htype": htype, "hlen": hlen, "hops": hops, "xid": xid,
+        "secs": secs, "flags": flags, "ciaddr": addr[0], "yiaddr": addr[1],
+        "siaddr": addr[2], "giaddr": addr[3],
+        "chaddr": ":".join("%02x" % b for b in data[28:28 + min(hlen, 16)]),
+        "sname": bytes(data[44:108]).split(b"\0")[0].decode("latin-1"),
+        "file": bytes(data[108:236]).split(b"\0")[0].decode("latin-1"),
+        "cookie": bytes(data[236:240]) == DHCP_COOKIE, "options": {},
+        "len": len(data)}
+    if r["cookie"]:
+        p = 240
+        while p < len(data):
+            code = data[p]
+            if code == 255:
+                break
+            if code == 0:
+                p += 1
+                continue
+            if p + 2 > len(data) or p + 2 + data[p + 1] > len(data):
+                raise ValueError("option %d runs past the end" % code)
+            n = data[p + 1]
+            r["options"][code] = r["options"].get(code, b"") + \
+                bytes(data[p + 2:p + 2 + n])
+            p += 2 + n
+    mt = r["options"].get(53)
+    r["msgtype"] = mt[0] if mt else 0
+    return r
+
+
+def opt_addrs(val):
+    """An option's value as a list of dotted addresses."""
+    return [socket.inet_ntoa(val[i:i + 4]) for i in range(0, len(val) - 3,
+        4)]
+
+
+_TOOL_CMD = ("import sys; sys.path.insert(0, %r); import dhcp_lab; "
+    "sys.exit(dhcp_lab.TOOLS[sys.argv[1]](sys.argv[2:]))" % HERE)
+
+
+def run_tool(host, name, args, log):
+    """Starts tool `name` of TOOLS in host's namespace (a lab Proc,
+    stopped by pid by the lab's teardown if not before)."""
+    return host.popen([PYTHON, "-c", _TOOL_CMD, name] + [str(a) for a in
+        args], log=log)
+
+
+class DhcpSniffer:
+    """scapy on host's ifname for UDP from port 67 to port 68 (what
+    servers and relays send to clients), `seconds` long at most."""
+
+    def __init__(self, host, ifname="eth1", seconds=15, maxpkts=50):
+        if seconds > 120 or maxpkts > 1000:
+            raise LabError("sniffer bound too large")
+        self.log = host.lab.path("%s-sniff-dhcp-%d.log" % (host.name,
+            len(host.lab.procs)))
+        self.proc = run_tool(host, "sniff-dhcp", [ifname, seconds,
+            maxpkts], self.log)
+        wait_until(lambda: "ready" in self.proc.log_text(), 15,
+            desc="DHCP sniffer ready")
+
+    def packets(self):
+        """[{src_mac, dst_mac, src, dst, sport, dport, **bootp_decode}]"""
+        out = []
+        for line in self.proc.log_text().splitlines():
+            f = line.split()
+            if len(f) != 8 or f[0] != "pkt":
+                continue
+            try:
+                d = bootp_decode(bytes.fromhex(f[7]))
+            except ValueError:
+                continue
+            d.update({"src_mac": f[1], "dst_mac": f[2], "src": f[3],
+                "dst": f[4], "sport": int(f[5]), "dport": int(f[6])})
+            out.append(d)
+        return out
+
+    def wait_for(self, pred, timeout=10, desc="a DHCP reply"):
+        """The first packet for which pred is true, waiting up to
+        timeout seconds."""
+        return wait_until(lambda: next((p for p in self.packets()
+            if pred(p)), None), timeout, desc=lambda: "%s; sniffed: %s" % (
+            desc, self.packets()))
+
+    def stop(self):
+        self.proc.stop()
+
+
+def _tool_sniff_dhcp(argv):
+    iface, seconds, maxpkts = argv[0], float(argv[1]), int(argv[2])
+    from scapy.all import IP, UDP, Ether, conf, sniff
+    conf.verb = 0
+
+    def show(p):
+        print("pkt %s %s %s %s %d %d %s" % (p[Ether].src, p[Ether].dst,
+            p[IP].src, p[IP].dst, p[UDP].sport, p[UDP].dport,
+            bytes(p[UDP].payload).hex() or "-"), flush=True)
+
+    sniff(iface=iface, timeout=seconds, count=maxpkts, store=False,
+        lfilter=lambda p: IP in p and UDP in p and p[UDP].sport == 67 and
+        p[UDP].dport == 68, prn=show,
+        started_callback=lambda: print("ready", flush=True))
+    return 0
+
+
+class DhcpRelay:
+    """
+    A minimal BOOTP relay agent (RFC 1542) in host's namespace, for
+    lack of busybox dhcprelay (Debian's busybox lacks the applet):
+    requests received on client_if get giaddr (client_if's address) and
+    hops + 1 and go by unicast to server_ip:67; replies addressed to
+    giaddr are broadcast on client_if to port 68.  It logs "req" and
+    "rep" lines, ends after `seconds` or `maxpkts` datagrams, and is
+    stopped by pid (stop(), or the lab's teardown).
+    """
+
+    def __init__(self, host, client_if, giaddr, server_ip, seconds=110,
+        maxpkts=500):
+        if seconds > 300 or maxpkts > 5000:
+            raise LabError("relay bound too large")
+        self.host = host
+        self.log = host.lab.path("%s-relay.log" % host.name)
+        self.proc = run_tool(host, "relay", [client_if, check_addr(giaddr),
+            check_addr(server_ip), seconds, maxpkts], self.log)
+        wait_until(lambda: "ready" in self.proc.log_text() or
+            not self.proc.alive(), 15, desc="relay ready")
+        if not self.proc.alive():
+            raise LabError("relay exited: %s" % self.proc.log_text())
+
+    def lines(self, kind):
+        return [l.split() for l in self.proc.log_text().splitlines()
+            if l.startswith(kind + " ")]
+
+    def log_text(self):
+        return self.proc.log_text()
+
+    def stop(self):
+        return self.proc.stop()
+
+
+def _tool_relay(argv):
+    import select
+    client_if, giaddr, server_ip = argv[0], argv[1], argv[2]
+    seconds, maxpkts = float(argv[3]), int(argv[4])
+    ifindex = socket.if_nametoindex(client_if)
+    gi = socket.inet_aton(giaddr)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+    s.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
+    s.bind(("0.0.0.0", 67))
+    print("ready", flush=True)
+    deadline = time.monotonic() + seconds
+    n = 0
+    while n < maxpkts:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        if not select.select([s], [], [], left)[0]:
+            continue
+        data, anc, _, src = s.recvmsg(4096, socket.CMSG_SPACE(12))
+        n += 1
+        inif = 0
+        for lvl, typ, d in anc:
+            if lvl == socket.IPPROTO_IP and typ == IP_PKTINFO:
+                inif = struct.unpack_from("i", d)[0]
+        if len(data) < 236:
+            print("short %d from %s" % (len(data), src[0]), flush=True)
+            continue
+        pkt = bytearray(data)
+        xid = struct.unpack_from("!I", pkt, 4)[0]
+        if pkt[0] == 1 and inif == ifindex:
+            if pkt[3] >= 4:
+                print("hops %d xid %08x" % (pkt[3], xid), flush=True)
+                continue
+            pkt[3] += 1
+            if pkt[24:28] == bytes(4):
+                pkt[24:28] = gi
+            s.sendto(bytes(pkt), (server_ip, 67))
+            print("req xid %08x from %s to %s" % (xid, src[0], server_ip),
+                flush=True)
+        elif pkt[0] == 2 and bytes(pkt[24:28]) == gi:
+            pi = struct.pack("i4s4s", ifindex, gi, bytes(4))
+            s.sendmsg([bytes(pkt)], [(socket.IPPROTO_IP, IP_PKTINFO, pi)],
+                0, ("255.255.255.255", 68))
+            print("rep xid %08x from %s yiaddr %s" % (xid, src[0],
+                socket.inet_ntoa(bytes(pkt[16:20]))), flush=True)
+        else:
+            print("other op %d xid %08x from %s if %d" % (pkt[0], xid,
+                src[0], inif), flush=True)
+    return 0
+
+
+TOOLS = {"sniff-dhcp": _tool_sniff_dhcp, "relay": _tool_relay}
+
+
+def conntrack_list(host):
+    """host's conntrack table, one line per entry (conntrack -L)."""
+    r = host.run(["conntrack", "-L"], check=False)
+    if r.returncode != 0:
+        raise LabError("conntrack -L: %s" % r.stderr.strip())
+    return [l for l in r.stdout.splitlines() if l.strip()]
