@@ -27,7 +27,7 @@ static const char *stat_names[ST_MAX] = {
 static const char *sync_names[SS_MAX] = {
 	"sent", "send_failed", "received", "leases", "superseded",
 	"ours_newer", "equal", "conflict", "dangling", "mac_other_ip",
-	"own", "resend", "resend_limited",
+	"own", "resend", "resend_limited", "rcvdrops",
 };
 
 static void

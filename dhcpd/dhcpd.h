@@ -74,7 +74,7 @@ enum dhcpd_stat {
 enum dhcpd_sync_stat {
 	SS_SENT, SS_SENDFAIL, SS_RECEIVED, SS_LEASES, SS_SUPERSEDED,
 	SS_OURS_NEWER, SS_EQUAL, SS_CONFLICT, SS_DANGLING, SS_MAC_OTHER_IP,
-	SS_OWN, SS_RESEND, SS_RESEND_LIMITED,
+	SS_OWN, SS_RESEND, SS_RESEND_LIMITED, SS_RCVDROPS,
 	SS_MAX
 };
 
@@ -97,6 +97,7 @@ struct dhcpd_sync {
 	char			 sy_key[DHCP_SYNC_KEYLEN + 1];
 	size_t			 sy_keylen;	/* 0: no key file */
 	uint32_t		 sy_counter;
+	uint32_t		 sy_ovfl;	/* SO_RXQ_OVFL last seen */
 	int			 sy_mcast;	/* send to the group */
 	unsigned int		 sy_mcast_if;
 	struct in_addr		 sy_mcast_addr;	/* own-source filter */

@@ -160,6 +160,7 @@ dsync_setup(struct dhcpd *env, const char *listen, char **targets,
 	char			 ifname[IF_NAMESIZE];
 	uint16_t		 port = dsync_port();
 	int			 i, on = 1, off = 0, ttl, s = -1;
+	int			 rcv = 4 * 1024 * 1024;
 
 	sy->sy_fd = -1;
 	if (listen == NULL && ntargets == 0)
@@ -199,6 +200,13 @@ dsync_setup(struct dhcpd *env, const char *listen, char **targets,
 	}
 	if (setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
 		goto fail;
+	/*
+	 * A busy peer sends a datagram per ACK, thousands a second: room
+	 * for bursts, and a count of what the kernel still drops.
+	 */
+	if (setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) == -1)
+		(void)setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	(void)setsockopt(s, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof(on));
 	sin.sin_port = 0;
 	if (listen != NULL || mcast_spec != NULL)
 		sin.sin_port = htons(port);
@@ -491,17 +499,41 @@ dsync_recv(evutil_socket_t fd, short ev, void *arg)
 	struct dhcpd_sync	*sy = &env->env_sync;
 	struct sockaddr_in	 from;
 	uint8_t			 pkt[DHCP_SYNC_MAXSIZE];
-	socklen_t		 fl;
+	union {
+		struct cmsghdr	 hdr;
+		uint8_t		 buf[CMSG_SPACE(sizeof(uint32_t))];
+	} cm;
+	struct iovec		 iov;
+	struct msghdr		 msg;
+	struct cmsghdr		*c;
+	uint32_t		 ovfl;
 	ssize_t			 n;
 	enum dhcp_sync_drop	 why;
 	int			 i;
 
 	(void)ev;
 	for (i = 0; i < 256; i++) {
-		fl = sizeof(from);
-		if ((n = recvfrom(fd, pkt, sizeof(pkt), 0,
-		    (struct sockaddr *)&from, &fl)) == -1)
+		memset(&msg, 0, sizeof(msg));
+		iov.iov_base = pkt;
+		iov.iov_len = sizeof(pkt);
+		msg.msg_name = &from;
+		msg.msg_namelen = sizeof(from);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = cm.buf;
+		msg.msg_controllen = sizeof(cm.buf);
+		if ((n = recvmsg(fd, &msg, 0)) == -1)
 			break;
+		for (c = CMSG_FIRSTHDR(&msg); c != NULL;
+		    c = CMSG_NXTHDR(&msg, c))
+			if (c->cmsg_level == SOL_SOCKET &&
+			    c->cmsg_type == SO_RXQ_OVFL) {
+				memcpy(&ovfl, CMSG_DATA(c), sizeof(ovfl));
+				/* the kernel's running count */
+				sy->sy_stats[SS_RCVDROPS] +=
+				    (uint32_t)(ovfl - sy->sy_ovfl);
+				sy->sy_ovfl = ovfl;
+			}
 		if (sy->sy_mcast_if != 0 &&
 		    from.sin_addr.s_addr == sy->sy_mcast_addr.s_addr) {
 			sy->sy_stats[SS_OWN]++;	/* our own, looped */
