@@ -695,6 +695,7 @@ do_discover(struct req *rq)
 	struct in_addr		 a;
 	const uint8_t		*p;
 	size_t			 len;
+	int			 probe;
 
 	h = find_host(env, m);
 	if (host_fixed(h, rq->rq_shared, env->env_conf, &a)) {
@@ -731,21 +732,25 @@ do_discover(struct req *rq)
 		    rq->rq_shared->sh_name);
 		return;
 	}
-	/* ping an address nobody touched for a minute (OpenBSD's rule) */
-	if (rq->rq_tries >= 0 && rq->rq_tries < 3 && env->env_icmpfd != -1 &&
+	probe = rq->rq_tries >= 0 && rq->rq_tries < 3 &&
+	    env->env_icmpfd != -1 &&
 	    rq->rq_now - l->l_timestamp > DHCPD_PROBE_AGE &&
-	    !same_client(l, m)) {
-		if (probe_start(env, rq->rq_if, l->l_ip, rq->rq_pkt,
-		    rq->rq_len, 0, rq->rq_tries) == 0)
-			return;
-	}
-	scope_build(&sc, env->env_conf, h, subnet_of(rq, l->l_ip), m);
+	    !same_client(l, m);
 	/* the address takes this MAC now: 'C' as OpenBSD's offer does */
 	if (env->env_tables != NULL && (l->l_hlen != m->hlen ||
 	    memcmp(l->l_haddr, m->chaddr, m->hlen) != 0) &&
 	    dhcp_tables_cmd(env->env_tables, 'C', l->l_ip) == -1)
 		env->env_stats[ST_TABLE_ERRORS]++;
+	/*
+	 * Reserved for this client from here on, also while its ping is
+	 * out: the next client's DISCOVER gets another address.
+	 */
 	lease_offer(env->env_db, l, m->chaddr, m->htype, m->hlen, rq->rq_now);
+	/* ping an address nobody touched for a minute (OpenBSD's rule) */
+	if (probe && probe_start(env, rq->rq_if, l->l_ip, rq->rq_pkt,
+	    rq->rq_len, 0, rq->rq_tries) == 0)
+		return;
+	scope_build(&sc, env->env_conf, h, subnet_of(rq, l->l_ip), m);
 	reply(rq, &sc, DHCPOFFER, l->l_ip, lease_time(&sc, m), NULL);
 }
 

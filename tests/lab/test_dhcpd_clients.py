@@ -334,3 +334,26 @@ def test_an_expired_lease_leaves_the_leased_table(dhcp_lan, dhcpd, udhcpc,
         desc=lambda: "-L drops %s after its 4 s: %s" % (r.ip, d.diag()))
     print("left -L %.1f s after the ACK" % (time.time() - t0))
     assert d.lease(r.ip)["state"] == "expired"
+
+
+def test_clients_arriving_together_each_get_an_address_at_once(dhcp_lan,
+        dhcpd, udhcpc):
+    # Every address is pinged before its first offer; the address under
+    # test is reserved, so the next client is offered another one and
+    # nobody waits for someone else's ping.
+    n = 6
+    lan = dhcp_lan(servers=1, clients=n)
+    d = dhcpd(lan.servers[0], dhcpd_conf())
+    us = [udhcpc(c) for c in lan.clients]
+    t0 = time.time()
+    for u in us:
+        u.start()
+    bound = wait_until(lambda: all(u.bound_events() for u in us) and
+        [u.bound_events()[0] for u in us], 8, desc=lambda: "all %d bound: "
+        "%s\n%s" % (n, [u.bound_events() for u in us], d.diag()))
+    ips = [b["ip"] for b in bound]
+    assert len(set(ips)) == n and all(in_range(ip) for ip in ips), ips
+    slowest = max(b["time"] for b in bound) - t0
+    print("%d clients bound in %.1f s" % (n, slowest))
+    assert slowest < 4, "a client waited for another's ping"
+    assert d.stats()["probes"] >= n
