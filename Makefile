@@ -187,6 +187,7 @@ bench: deps
 	$(MAKE) all
 	$(PYTHON) bench/carp_failover.py
 	$(PYTHON) bench/state_sync.py
+	$(PYTHON) bench/dhcp.py
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man5 \
