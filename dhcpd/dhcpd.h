@@ -203,6 +203,7 @@ void	 server_input(struct dhcpd *, struct dhcp_if *, const uint8_t *,
 void	 server_probe_done(struct dhcpd *, struct dhcp_probe *, int answered);
 void	 server_commit(struct dhcpd *);
 void	 server_lease_changed(struct dhcpd *, struct lease *, int chg);
+void	 server_lease_ended(struct dhcpd *, struct lease *);
 void	 server_tick(struct dhcpd *, time_t now);
 
 /* probe.c */

@@ -64,6 +64,7 @@ struct lease_db {
 	size_t			 ld_count;
 	size_t			 ld_inrange;	/* leases with a pool */
 	size_t			 ld_dangling;
+	struct lease		*ld_other;	/* ended by the last merge */
 };
 
 static int	 cmp_ip(const struct lease *, const struct lease *);
@@ -91,6 +92,8 @@ static int	 same_mac(const struct lease *, uint8_t, uint8_t,
 		    const uint8_t *);
 static void	 expire_tree(struct lease_endt *, time_t, time_t,
 		    void (*)(struct lease *, void *), void *);
+static enum lease_merge merge_by_ip(struct lease_db *, const struct lease *,
+		    time_t, struct lease *, struct lease **, int *);
 
 static int
 cmp_ip(const struct lease *a, const struct lease *b)
@@ -631,18 +634,51 @@ enum lease_merge
 lease_merge(struct lease_db *db, const struct lease *r, time_t now,
     struct lease **local, int *flags_out)
 {
-	struct lease_slab	*ls;
-	struct lease		*l = NULL, n;
-	int			 chg;
+	struct lease		*l = NULL, *old = NULL;
+	enum lease_merge	 rv;
 
 	*local = NULL;
 	*flags_out = 0;
+	db->ld_other = NULL;
 	if (r->l_hlen > LEASE_HADDR_MAX)
 		return (LEASE_MERGE_ERROR);
 	if (r->l_hlen > 0 &&
 	    (l = lease_by_haddr(db, r->l_haddr, r->l_hlen)) != NULL &&
-	    l->l_ip.s_addr != r->l_ip.s_addr)
+	    l->l_ip.s_addr != r->l_ip.s_addr) {
+		/* hakit: by the address, not OpenBSD's MAC match */
 		*flags_out |= LEASE_MERGE_MAC_OTHER_IP;
+		old = l;
+		l = NULL;
+	}
+	rv = merge_by_ip(db, r, now, l, local, flags_out);
+	/* the peer granted this client another address later: end ours */
+	if ((rv == LEASE_MERGE_SUPERSEDED || rv == LEASE_MERGE_DANGLING) &&
+	    old != NULL && old->l_ends > now &&
+	    r->l_starts >= old->l_starts) {
+		lease_release(db, old, now);
+		db->ld_other = old;
+		*flags_out |= LEASE_MERGE_OTHER_ENDED;
+	}
+	return (rv);
+}
+
+struct lease *
+lease_merge_other(struct lease_db *db)
+{
+	struct lease	*l = db->ld_other;
+
+	db->ld_other = NULL;
+	return (l);
+}
+
+static enum lease_merge
+merge_by_ip(struct lease_db *db, const struct lease *r, time_t now,
+    struct lease *l, struct lease **local, int *flags_out)
+{
+	struct lease_slab	*ls;
+	struct lease		 n;
+	int			 chg;
+
 	if (l == NULL && (l = lease_by_ip(db, r->l_ip)) == NULL) {
 		/* outside every range of ours (2.7.3) */
 		if (db->ld_dangling >= LEASE_DANGLING_MAX ||

@@ -56,6 +56,7 @@
 /* lease_supersede() result bits, and lease_merge() *flags_out */
 #define LEASE_CHG_MAC		0x01	/* MAC changed or cleared: 'C' */
 #define LEASE_MERGE_MAC_OTHER_IP 0x02	/* MAC matched a lease elsewhere */
+#define LEASE_MERGE_OTHER_ENDED	0x04	/* ...which was ended: see below */
 
 struct lease_pool;
 
@@ -187,11 +188,17 @@ void		 lease_db_expire(struct lease_db *, time_t since, time_t now,
  * for another MAC (CONFLICT).  Ours ending later: OURS_NEWER.  *local
  * gets the local lease concerned (NULL on ERROR); *flags_out gets
  * LEASE_CHG_MAC from the supersede and LEASE_MERGE_MAC_OTHER_IP when the
- * MAC matched a lease on another address (OpenBSD then updates that
- * lease, keeping its address; the caller counts it).
+ * MAC matched a lease on another address.  OpenBSD then gives that
+ * lease the peer's times, keeping its address: the address the peer
+ * granted stays free here and the stale one is extended.  hakit merges
+ * by the received address instead and, when the peer's lease is the
+ * newer grant, ends the client's lease on the other address
+ * (LEASE_MERGE_OTHER_ENDED; lease_merge_other() returns it for the
+ * caller's file and tables).  The wire format is unchanged.
  */
 enum lease_merge lease_merge(struct lease_db *, const struct lease *received,
 		    time_t now, struct lease **local, int *flags_out);
+struct lease	*lease_merge_other(struct lease_db *);
 const char	*lease_merge_name(enum lease_merge);
 
 /* A lease the file keeps: a MAC, a uid or abandoned; not dangling or

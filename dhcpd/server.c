@@ -923,6 +923,13 @@ do_release(struct req *rq)
 		return;
 	lease_release(env->env_db, l, rq->rq_now);
 	log_info("DHCPRELEASE of %s", inet_ntoa(l->l_ip));
+	server_lease_ended(env, l);
+}
+
+/* A lease ended before its time: out of -L, and on file */
+void
+server_lease_ended(struct dhcpd *env, struct lease *l)
+{
 	if (env->env_tables != NULL &&
 	    dhcp_tables_cmd(env->env_tables, 'R', l->l_ip) == -1)
 		env->env_stats[ST_TABLE_ERRORS]++;

@@ -370,7 +370,7 @@ dsync_merge(const struct dhcp_sync_lease *w, void *arg)
 {
 	struct dhcpd		*env = arg;
 	struct dhcpd_sync	*sy = &env->env_sync;
-	struct lease		 r, *local = NULL;
+	struct lease		 r, *local = NULL, *other;
 	time_t			 now = time(NULL);
 	int			 flags = 0;
 
@@ -416,6 +416,12 @@ dsync_merge(const struct dhcp_sync_lease *w, void *arg)
 	}
 	if (flags & LEASE_MERGE_MAC_OTHER_IP)
 		sy->sy_stats[SS_MAC_OTHER_IP]++;
+	if ((flags & LEASE_MERGE_OTHER_ENDED) &&
+	    (other = lease_merge_other(env->env_db)) != NULL) {
+		log_info("sync: %s ended: the peer gave its client %s",
+		    inet_ntoa(other->l_ip), inet_ntoa(w->ip));
+		server_lease_ended(env, other);
+	}
 	return (0);
 }
 

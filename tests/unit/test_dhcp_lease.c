@@ -727,17 +727,26 @@ test_merge_updates_the_mac_on_another_address(void **state)
 	r = received("192.0.2.15", T0 + 60, T0 + 7200, mac1);
 	assert_int_equal(lease_merge(db, &r, T0 + 60, &local, &flags),
 	    LEASE_MERGE_SUPERSEDED);
-	/* OpenBSD's rule: that lease takes the peer's times, keeps its IP */
-	assert_ptr_equal(local, l);
+	/*
+	 * hakit, not OpenBSD: the address the peer granted takes the
+	 * lease, and the client's older lease on .12 is ended.
+	 */
+	assert_true(is_ip(local, "192.0.2.15"));
+	assert_int_equal(local->l_ends, T0 + 7200);
+	assert_int_equal(local->l_hlen, 6);
+	assert_int_equal(flags, LEASE_MERGE_MAC_OTHER_IP |
+	    LEASE_MERGE_OTHER_ENDED | LEASE_CHG_MAC);
+	assert_ptr_equal(lease_merge_other(db), l);
+	assert_null(lease_merge_other(db));
 	assert_true(is_ip(l, "192.0.2.12"));
-	assert_int_equal(l->l_ends, T0 + 7200);
-	assert_int_equal(flags, LEASE_MERGE_MAC_OTHER_IP);
-	assert_int_equal(lease_by_ip(db, ip4("192.0.2.15"))->l_hlen, 0);
-	/* counted whatever the outcome */
+	assert_int_equal(l->l_ends, T0 + 60);
+	/* one active lease for the MAC: the new one */
+	assert_true(is_ip(lease_by_haddr(db, mac1, 6), "192.0.2.15"));
+	/* an older copy of the same grant: ours is newer */
 	r.l_ends = T0 + 100;
 	assert_int_equal(lease_merge(db, &r, T0 + 60, &local, &flags),
 	    LEASE_MERGE_OURS_NEWER);
-	assert_int_equal(flags, LEASE_MERGE_MAC_OTHER_IP);
+	assert_int_equal(flags, 0);
 	lease_db_free(db);
 }
 
