@@ -13,11 +13,12 @@ sniffed on that interface.  Each test asserts what the user sees and the
 dhcpctl counter that explains it.
 """
 
+import json
 import shutil
 
 import pytest
 
-from lab import wait_until
+from lab import PYTHON, wait_until
 from dhcp_lab import (DNS, DOMAIN, FIXED_IP, FIXED_MAC, MASK, ROUTER,
     SERVER_IPS, DhcpRelay, DhcpSniffer, client_mac, conntrack_list,
     dhcp_frame, dhcp_message, dhcp_options, dhcpd_conf, in_range,
@@ -389,3 +390,61 @@ def test_abandoning_an_address_kills_its_conntrack_states(dhcp_lan, dhcpd,
     t2 = d.show()["tables"]
     assert t2["A"] == t1["A"] + 1 and t2["ct_killed"] >= 2, (t1, t2)
     assert t2["errors"] == 0, t2
+
+
+# --- 7. -u: requests from a link the packet sockets do not serve ---
+
+U_CLIENT = r'''
+import json, socket, struct, sys
+msg = bytes.fromhex(sys.argv[1])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[2], 68))
+s.settimeout(5)
+s.sendto(msg, (sys.argv[3], 67))
+try:
+    data, src = s.recvfrom(2048)
+except socket.timeout:
+    print(json.dumps(None))
+    sys.exit(0)
+opts, i = {}, 240
+while i < len(data) and data[i] != 255:
+    if data[i] == 0:
+        i += 1
+        continue
+    opts[data[i]] = data[i + 2:i + 2 + data[i + 1]].hex()
+    i += 2 + data[i + 1]
+print(json.dumps({"src": src[0], "op": data[0], "xid": struct.unpack(
+    "!I", data[4:8])[0], "ciaddr": socket.inet_ntoa(data[12:16]),
+    "opts": opts}))
+'''
+
+
+def test_with_u_an_inform_over_udp_from_an_unserved_link_is_answered(
+        dhcp_lan, dhcpd):
+    lan = dhcp_lan(servers=1, clients=0)
+    s1 = lan.servers[0]
+    sw = lan.lab.add_switch("u")
+    lan.lab.connect(s1, sw, "eth2", ["198.51.100.2/24"])
+    c = lan.lab.add_host("cu")
+    lan.lab.connect(c, sw, "eth1", ["198.51.100.20/24"])
+    wait_until(lambda: all(l.get("operstate") == "UP" for h in (s1, c)
+        for n, l in h.links().items() if n != "lo"), 5, desc="links up")
+    conf = dhcpd_conf() + ("subnet 198.51.100.0 netmask 255.255.255.0 {\n"
+        "\toption routers 198.51.100.1;\n}\n")
+    # only eth1 has a packet socket; eth2's requests come over UDP
+    d = dhcpd(s1, conf, extra=["-u"])
+    before = d.stats()
+    xid = 0x1f0e00a1
+    msg = dhcp_message("00:00:5e:00:53:a1", msgtype=8, xid=xid,
+        ciaddr="198.51.100.20", flags=0,
+        options=dhcp_options((53, [8]), (55, [1, 3])))
+    out = c.run([PYTHON, "-c", U_CLIENT, msg.hex(), "198.51.100.20",
+        "198.51.100.2"], timeout=15).stdout
+    r = json.loads(out)
+    assert r is not None, "no reply to the INFORM: %s" % d.diag()
+    assert r["op"] == 2 and r["xid"] == xid, r
+    assert r["opts"]["53"] == "05", r                   # DHCPACK
+    assert r["opts"]["3"] == ip_bytes("198.51.100.1").hex(), r
+    assert r["ciaddr"] == "198.51.100.20", r
+    dd = delta(d.stats(), before)
+    assert dd.get("inform") == 1 and dd.get("ack") == 1, dd
