@@ -27,6 +27,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "sock.h"
 #include "nl.h"
 #include "carpd.h"
 
@@ -773,7 +774,6 @@ carp_if_recv4(evutil_socket_t fd, short what, void *arg)
 	}			 cmsg;
 	struct sockaddr_in	 from;
 	struct msghdr		 msg;
-	struct iovec		 iov;
 	struct cmsghdr		*cm;
 	struct in_pktinfo	 pi;
 	struct addr		 src;
@@ -785,16 +785,8 @@ carp_if_recv4(evutil_socket_t fd, short what, void *arg)
 
 	(void)what;
 	for (i = 0; i < 64; i++) {	/* bounded batch per wakeup */
-		memset(&msg, 0, sizeof(msg));
-		iov.iov_base = pkt;
-		iov.iov_len = sizeof(pkt);
-		msg.msg_name = &from;
-		msg.msg_namelen = sizeof(from);
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		msg.msg_control = cmsg.buf;
-		msg.msg_controllen = sizeof(cmsg.buf);
-		if ((n = recvmsg(fd, &msg, 0)) == -1) {
+		if ((n = sock_recvmsg(fd, pkt, sizeof(pkt), &from,
+		    sizeof(from), cmsg.buf, sizeof(cmsg.buf), &msg)) == -1) {
 			if (errno != EAGAIN && errno != EINTR)
 				log_warn("recvmsg IPv4");
 			return;
@@ -839,7 +831,6 @@ carp_if_recv6(evutil_socket_t fd, short what, void *arg)
 	}			 cmsg;
 	struct sockaddr_in6	 from;
 	struct msghdr		 msg;
-	struct iovec		 iov;
 	struct cmsghdr		*cm;
 	struct in6_pktinfo	 pi;
 	struct addr		 src;
@@ -848,16 +839,8 @@ carp_if_recv6(evutil_socket_t fd, short what, void *arg)
 
 	(void)what;
 	for (i = 0; i < 64; i++) {
-		memset(&msg, 0, sizeof(msg));
-		iov.iov_base = pkt;
-		iov.iov_len = sizeof(pkt);
-		msg.msg_name = &from;
-		msg.msg_namelen = sizeof(from);
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		msg.msg_control = cmsg.buf;
-		msg.msg_controllen = sizeof(cmsg.buf);
-		if ((n = recvmsg(fd, &msg, 0)) == -1) {
+		if ((n = sock_recvmsg(fd, pkt, sizeof(pkt), &from,
+		    sizeof(from), cmsg.buf, sizeof(cmsg.buf), &msg)) == -1) {
 			if (errno != EAGAIN && errno != EINTR)
 				log_warn("recvmsg IPv6");
 			return;

@@ -33,6 +33,7 @@
 
 #include "dhcpd.h"
 #include "log.h"
+#include "sock.h"
 
 static void	 netif_recv(evutil_socket_t, short, void *);
 static void	 netif_udp_recv(evutil_socket_t, short, void *);
@@ -224,7 +225,6 @@ netif_recv(evutil_socket_t fd, short ev, void *arg)
 		struct cmsghdr	 hdr;
 		uint8_t		 buf[CMSG_SPACE(sizeof(aux))];
 	} cm;
-	struct iovec		 iov;
 	struct msghdr		 msg;
 	struct cmsghdr		*c;
 	ssize_t			 n;
@@ -233,16 +233,8 @@ netif_recv(evutil_socket_t fd, short ev, void *arg)
 
 	(void)ev;
 	for (i = 0; i < 64; i++) {
-		memset(&msg, 0, sizeof(msg));
-		iov.iov_base = pkt;
-		iov.iov_len = sizeof(pkt);
-		msg.msg_name = &from;
-		msg.msg_namelen = sizeof(from);
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		msg.msg_control = cm.buf;
-		msg.msg_controllen = sizeof(cm.buf);
-		if ((n = recvmsg(fd, &msg, 0)) == -1) {
+		if ((n = sock_recvmsg(fd, pkt, sizeof(pkt), &from,
+		    sizeof(from), cm.buf, sizeof(cm.buf), &msg)) == -1) {
 			if (errno != EAGAIN && errno != EINTR)
 				log_warn("%s: recvmsg", di->di_name);
 			break;
@@ -346,7 +338,6 @@ netif_udp_recv(evutil_socket_t fd, short ev, void *arg)
 		uint8_t		 buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
 	} cm;
 	struct sockaddr_in	 from;
-	struct iovec		 iov;
 	struct msghdr		 msg;
 	struct cmsghdr		*c;
 	struct in_pktinfo	 pi;
@@ -355,16 +346,8 @@ netif_udp_recv(evutil_socket_t fd, short ev, void *arg)
 
 	(void)ev;
 	for (i = 0; i < 64; i++) {
-		memset(&msg, 0, sizeof(msg));
-		iov.iov_base = pkt;
-		iov.iov_len = sizeof(pkt);
-		msg.msg_name = &from;
-		msg.msg_namelen = sizeof(from);
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		msg.msg_control = cm.buf;
-		msg.msg_controllen = sizeof(cm.buf);
-		if ((n = recvmsg(fd, &msg, 0)) == -1)
+		if ((n = sock_recvmsg(fd, pkt, sizeof(pkt), &from,
+		    sizeof(from), cm.buf, sizeof(cm.buf), &msg)) == -1)
 			break;
 		/*
 		 * With -I, clients renew by unicast to the carp VIP, which

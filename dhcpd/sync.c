@@ -29,6 +29,7 @@
 
 #include "dhcpd.h"
 #include "log.h"
+#include "sock.h"
 
 static void	 dsync_recv(evutil_socket_t, short, void *);
 static void	 dsync_send_buf(struct dhcpd *, const uint8_t *, size_t);
@@ -509,7 +510,6 @@ dsync_recv(evutil_socket_t fd, short ev, void *arg)
 		struct cmsghdr	 hdr;
 		uint8_t		 buf[CMSG_SPACE(sizeof(uint32_t))];
 	} cm;
-	struct iovec		 iov;
 	struct msghdr		 msg;
 	struct cmsghdr		*c;
 	uint32_t		 ovfl;
@@ -519,16 +519,8 @@ dsync_recv(evutil_socket_t fd, short ev, void *arg)
 
 	(void)ev;
 	for (i = 0; i < 256; i++) {
-		memset(&msg, 0, sizeof(msg));
-		iov.iov_base = pkt;
-		iov.iov_len = sizeof(pkt);
-		msg.msg_name = &from;
-		msg.msg_namelen = sizeof(from);
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		msg.msg_control = cm.buf;
-		msg.msg_controllen = sizeof(cm.buf);
-		if ((n = recvmsg(fd, &msg, 0)) == -1)
+		if ((n = sock_recvmsg(fd, pkt, sizeof(pkt), &from,
+		    sizeof(from), cm.buf, sizeof(cm.buf), &msg)) == -1)
 			break;
 		for (c = CMSG_FIRSTHDR(&msg); c != NULL;
 		    c = CMSG_NXTHDR(&msg, c))

@@ -27,6 +27,7 @@
 #include "buf.h"
 #include "carpclient.h"
 #include "log.h"
+#include "sock.h"
 #include "sync.h"
 
 #define SYNC_RECV_BURST		256	/* packets read per wakeup */
@@ -840,7 +841,6 @@ sync_recv(evutil_socket_t fd, short ev, void *arg)
 		uint8_t		 buf[CMSG_SPACE(sizeof(struct in_pktinfo)) +
 				    CMSG_SPACE(sizeof(uint32_t))];
 	} cm;
-	struct iovec	 iov;
 	struct msghdr	 msg;
 	struct cmsghdr	*cmsg;
 	unsigned int	 ifindex;
@@ -850,14 +850,8 @@ sync_recv(evutil_socket_t fd, short ev, void *arg)
 	(void)ev;
 	sync_refill(env);
 	for (i = 0; i < SYNC_RECV_BURST; i++) {
-		memset(&msg, 0, sizeof(msg));
-		iov.iov_base = pkt;
-		iov.iov_len = sizeof(pkt);
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		msg.msg_control = cm.buf;
-		msg.msg_controllen = sizeof(cm.buf);
-		if ((n = recvmsg(fd, &msg, 0)) == -1) {
+		if ((n = sock_recvmsg(fd, pkt, sizeof(pkt), NULL, 0, cm.buf,
+		    sizeof(cm.buf), &msg)) == -1) {
 			if (errno != EAGAIN && errno != EINTR)
 				log_warn("recvmsg");
 			break;
