@@ -178,7 +178,7 @@ check_indexes(struct lease_db *db, struct lease *l)
 static void
 into_table(struct lease_db *db, const struct lease *p)
 {
-	struct lease		*l, *local;
+	struct lease		*l, *local, *other;
 	enum lease_merge	 m;
 	time_t			 ends;
 	int			 flags, chg;
@@ -197,14 +197,24 @@ into_table(struct lease_db *db, const struct lease *p)
 	ends = l != NULL ? l->l_ends : 0;
 	m = lease_merge(db, p, NOW, &local, &flags);
 	CHECK(lease_merge_name(m)[0] != 'u');
-	CHECK((flags & ~(LEASE_CHG_MAC | LEASE_MERGE_MAC_OTHER_IP)) == 0);
+	CHECK((flags & ~(LEASE_CHG_MAC | LEASE_MERGE_MAC_OTHER_IP |
+	    LEASE_MERGE_OTHER_ENDED)) == 0);
+	/* an ended other lease only with a MAC seen elsewhere */
+	CHECK(!(flags & LEASE_MERGE_OTHER_ENDED) ||
+	    (flags & LEASE_MERGE_MAC_OTHER_IP));
+	other = lease_merge_other(db);
+	CHECK((other != NULL) == ((flags & LEASE_MERGE_OTHER_ENDED) != 0));
+	CHECK(other == NULL || (other->l_ip.s_addr != p->l_ip.s_addr &&
+	    other->l_ends <= NOW));
 	switch (m) {
 	case LEASE_MERGE_ERROR:
 		CHECK(local == NULL);
 		CHECK(lease_db_dangling(db) == LEASE_DANGLING_MAX);
 		return;
 	case LEASE_MERGE_DANGLING:
-		CHECK(l == NULL && local != NULL && flags == 0);
+		CHECK(l == NULL && local != NULL &&
+		    (flags & ~(LEASE_MERGE_MAC_OTHER_IP |
+		    LEASE_MERGE_OTHER_ENDED)) == 0);
 		CHECK(local->l_flags == LEASE_DANGLING);
 		CHECK(!lease_persistent(local));
 		break;
@@ -223,11 +233,9 @@ into_table(struct lease_db *db, const struct lease *p)
 		CHECK(local->l_ends == p->l_ends);
 		break;
 	}
-	if (!(flags & LEASE_MERGE_MAC_OTHER_IP))
-		CHECK(local->l_ip.s_addr == p->l_ip.s_addr);
-	else
-		CHECK(local->l_ip.s_addr != p->l_ip.s_addr &&
-		    l != local && (l == NULL || l->l_ends == ends));
+	/* hakit merges by the received address, whatever the MAC says */
+	CHECK(local->l_ip.s_addr == p->l_ip.s_addr);
+	(void)ends;
 	check_indexes(db, local);
 }
 
