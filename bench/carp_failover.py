@@ -639,35 +639,6 @@ def summary(results, profs):
 	return "\n".join(out)
 
 
-def write_results(section):
-	text = ""
-	if os.path.exists(RESULTS):
-		with open(RESULTS) as f:
-			text = f.read()
-	block = BEGIN + "\n" + section.rstrip() + "\n" + END + "\n"
-	if BEGIN in text and END in text:
-		a = text.index(BEGIN)
-		b = text.index(END) + len(END)
-		rest = text[b:]
-		if rest.startswith("\n"):
-			rest = rest[1:]
-		text = text[:a] + block + rest
-	else:
-		if not text:
-			text = "# hakit benchmarks\n\n"
-		text = text.rstrip("\n") + "\n\n" + block
-	with open(RESULTS, "w") as f:
-		f.write(text)
-
-
-def loadavg():
-	try:
-		with open("/proc/loadavg") as f:
-			return f.read().split()[0]
-	except OSError:
-		return "?"
-
-
 def header(args, elapsed, load0):
 	k = platform.uname()
 	ver = {}
@@ -698,7 +669,7 @@ def header(args, elapsed, load0):
 	    "after kill and after stop); whole bench %.0f s\n" % (
 	    datetime.datetime.now().astimezone().strftime(
 	    "%Y-%m-%d %H:%M %Z"), k.system, k.release, k.machine,
-	    os.cpu_count() or 0, load0, loadavg(), cmd,
+	    os.cpu_count() or 0, load0, netlab.loadavg(), cmd,
 	    ver["ucarp"], ver["keepalived"], args.runs, elapsed))
 
 
@@ -800,7 +771,7 @@ def main():
 	netlab.cleanup_stale("hkb")
 	probe_bin = netlab.build_probe(PROBE_SRC, PROBE_BIN)
 	start = time.monotonic()
-	load0 = loadavg()
+	load0 = netlab.loadavg()
 	results = {}
 	for profname, prof in profs.items():
 		for t in tools:
@@ -834,7 +805,7 @@ def main():
 	print()
 	print(section)
 	if not args.no_write:
-		write_results(section)
+		netlab.write_results(RESULTS, BEGIN, END, section)
 		log("wrote %s" % RESULTS)
 
 

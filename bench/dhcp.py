@@ -1214,24 +1214,6 @@ def ladder_table(b):
 	return "\n".join(out) + "\n"
 
 
-def loadavg():
-	try:
-		with open("/proc/loadavg") as f:
-			return f.read().split()[0]
-	except OSError:
-		return "?"
-
-
-def version(cmd, rx):
-	try:
-		r = subprocess.run(cmd, capture_output=True, text=True,
-		    timeout=10)
-		m = re.search(rx, r.stdout + r.stderr)
-		return m.group(1) if m else "?"
-	except (OSError, subprocess.SubprocessError):
-		return "?"
-
-
 def build_kind(path):
 	"""'ASan (debug)' when the binary carries AddressSanitizer."""
 	try:
@@ -1266,10 +1248,10 @@ def header(args, elapsed, load0, fs):
 	    "- lease files: %s; whole bench %.0f s\n" % (
 	    datetime.datetime.now().astimezone().strftime(
 	    "%Y-%m-%d %H:%M %Z"), k.system, k.release, k.machine,
-	    os.cpu_count() or 0, load0, loadavg(), cmd, perf_cmd(
+	    os.cpu_count() or 0, load0, netlab.loadavg(), cmd, perf_cmd(
 	    period=args.period), args.period,
-	    version([KEA, "-v"], r"([0-9]+(?:\.[0-9]+)+)"),
-	    version([PERFDHCP, "-v"], r"([0-9]+(?:\.[0-9]+)+)"),
+	    netlab.version([KEA, "-v"], r"([0-9]+(?:\.[0-9]+)+)"),
+	    netlab.version([PERFDHCP, "-v"], r"([0-9]+(?:\.[0-9]+)+)"),
 	    os.path.relpath(args.dhcpd, REPO) if args.dhcpd.startswith(
 	    REPO) else args.dhcpd, build_kind(args.dhcpd), fs, elapsed))
 
@@ -1376,27 +1358,6 @@ def wrap(text, indent):
 	return ("\n" + " " * indent).join(lines)
 
 
-def write_results(section):
-	text = ""
-	if os.path.exists(RESULTS):
-		with open(RESULTS) as f:
-			text = f.read()
-	block = BEGIN + "\n" + section.rstrip() + "\n" + END + "\n"
-	if BEGIN in text and END in text:
-		a = text.index(BEGIN)
-		b = text.index(END) + len(END)
-		rest = text[b:]
-		if rest.startswith("\n"):
-			rest = rest[1:]
-		text = text[:a] + block + rest
-	else:
-		if not text:
-			text = "# hakit benchmarks\n\n"
-		text = text.rstrip("\n") + "\n\n" + block
-	with open(RESULTS, "w") as f:
-		f.write(text)
-
-
 def parse_rates(s):
 	out = []
 	for x in s.split(","):
@@ -1476,7 +1437,7 @@ def main():
 	netlab.cleanup_stale("hkd")
 	start = mono()
 	deadline = start + args.budget
-	load0 = loadavg()
+	load0 = netlab.loadavg()
 	benches = {}
 	ran = []
 	for st in settings:
@@ -1535,7 +1496,7 @@ def main():
 	print()
 	print(section)
 	if not args.no_write:
-		write_results(section)
+		netlab.write_results(RESULTS, BEGIN, END, section)
 		log("wrote %s" % RESULTS)
 
 

@@ -607,3 +607,49 @@ def cpu_seconds(pid):
 	except (OSError, ValueError, IndexError):
 		return ticks, None
 	return ticks, run_ns / 1e9
+
+
+# --- What every benchmark's report needs ---
+
+def loadavg():
+	"""The 1-minute load average, as text ("?" if unreadable)."""
+	try:
+		with open("/proc/loadavg") as f:
+			return f.read().split()[0]
+	except OSError:
+		return "?"
+
+
+def version(cmd, rx):
+	"""Group 1 of rx in cmd's output (a peer's version), or "?"."""
+	try:
+		r = subprocess.run(cmd, capture_output=True, text=True,
+		    timeout=10)
+		m = re.search(rx, r.stdout + r.stderr)
+		return m.group(1) if m else "?"
+	except (OSError, subprocess.SubprocessError):
+		return "?"
+
+
+def write_results(path, begin, end, section):
+	"""Puts section between the begin and end markers of path (the
+	benchmark's own block of bench/RESULTS.md), replacing what was
+	there, or appends the block; other blocks stay as they are."""
+	text = ""
+	if os.path.exists(path):
+		with open(path) as f:
+			text = f.read()
+	block = begin + "\n" + section.rstrip() + "\n" + end + "\n"
+	if begin in text and end in text:
+		a = text.index(begin)
+		b = text.index(end) + len(end)
+		rest = text[b:]
+		if rest.startswith("\n"):
+			rest = rest[1:]
+		text = text[:a] + block + rest
+	else:
+		if not text:
+			text = "# hakit benchmarks\n\n"
+		text = text.rstrip("\n") + "\n\n" + block
+	with open(path, "w") as f:
+		f.write(text)

@@ -1089,24 +1089,6 @@ def summary(f, args):
 	return "\n".join(out)
 
 
-def loadavg():
-	try:
-		with open("/proc/loadavg") as f:
-			return f.read().split()[0]
-	except OSError:
-		return "?"
-
-
-def version(cmd, rx):
-	try:
-		r = subprocess.run(cmd, capture_output=True, text=True,
-		    timeout=10)
-		m = re.search(rx, r.stdout + r.stderr)
-		return m.group(1) if m else "?"
-	except (OSError, subprocess.SubprocessError):
-		return "?"
-
-
 def header(args, elapsed, load0):
 	k = platform.uname()
 	py = "/usr/bin/python3 bench/state_sync.py" + "".join(
@@ -1127,8 +1109,8 @@ def header(args, elapsed, load0):
 	    "whole bench %.0f s\n" % (
 	    datetime.datetime.now().astimezone().strftime(
 	    "%Y-%m-%d %H:%M %Z"), k.system, k.release, k.machine,
-	    os.cpu_count() or 0, load0, loadavg(), cmd,
-	    version(["conntrackd", "-v"], r"v([0-9]+(?:\.[0-9]+)+)"),
+	    os.cpu_count() or 0, load0, netlab.loadavg(), cmd,
+	    netlab.version(["conntrackd", "-v"], r"v([0-9]+(?:\.[0-9]+)+)"),
 	    args.runs, args.bulk_runs, args.burst, args.total, elapsed))
 
 
@@ -1218,27 +1200,6 @@ How it is measured:
 """
 
 
-def write_results(section):
-	text = ""
-	if os.path.exists(RESULTS):
-		with open(RESULTS) as f:
-			text = f.read()
-	block = BEGIN + "\n" + section.rstrip() + "\n" + END + "\n"
-	if BEGIN in text and END in text:
-		a = text.index(BEGIN)
-		b = text.index(END) + len(END)
-		rest = text[b:]
-		if rest.startswith("\n"):
-			rest = rest[1:]
-		text = text[:a] + block + rest
-	else:
-		if not text:
-			text = "# hakit benchmarks\n\n"
-		text = text.rstrip("\n") + "\n\n" + block
-	with open(RESULTS, "w") as f:
-		f.write(text)
-
-
 def build_bins():
 	out = {}
 	for name in ("ss_gen", "ss_probe"):
@@ -1289,7 +1250,7 @@ def main():
 	netlab.cleanup_stale("hks")
 	bins = build_bins()
 	start = time.monotonic()
-	load0 = loadavg()
+	load0 = netlab.loadavg()
 	plan = [(st, m) for st in settings for m in PLAN[st]]
 	results = {k: [] for k in plan}
 	session = 0
@@ -1335,7 +1296,7 @@ def main():
 	print()
 	print(section)
 	if not args.no_write:
-		write_results(section)
+		netlab.write_results(RESULTS, BEGIN, END, section)
 		log("wrote %s" % RESULTS)
 
 
