@@ -1130,9 +1130,10 @@ READING = """
   DisableExternalCache takes about a second for the same table.  In
   pfsyncd's run the sender had sent all 100000 states after 1.0 s (its
   log) and the receiver held them at about 1.9 s: the receiver's
-  injection is the bound, not the wire.  pfsyncd paces its bulk at 100000 states/s so a receiver's
-  64 MB queue absorbs what it cannot inject at once, and asks again if
-  the queue overflowed (the rcvdrops counter).
+  injection is the bound, not the wire.  pfsyncd paces its bulk at
+  100000 states/s so a receiver's 64 MB queue absorbs what it cannot
+  inject at once, and asks again if the queue overflowed (the rcvdrops
+  counter).
 - Sync lag: pfsyncd lets a message wait up to 10 ms for its packet to
   fill (OpenBSD: 1 s); the tail of a burst waits for that timer.
 """
