@@ -277,12 +277,6 @@ put_u32(uint8_t *p, uint32_t v)
 	p[3] = v;
 }
 
-static int
-opt_done(const uint8_t *done, uint8_t code)
-{
-	return (done[code]);
-}
-
 static void
 add_opt(struct dhcp_out *o, uint8_t *done, uint8_t code, const void *data,
     size_t len)
@@ -306,7 +300,6 @@ build_reply(struct req *rq, const struct scope *sc, int type,
 {
 	const struct dhcp_msg	*m = &rq->rq_m;
 	const struct dhcp_optval *ov;
-	const struct in_addr	*ns;
 	struct dhcp_msg		 h;
 	struct dhcp_out		 o;
 	struct in_addr		 sid, mask;
@@ -331,9 +324,6 @@ build_reply(struct req *rq, const struct scope *sc, int type,
 		h.ciaddr.s_addr = 0;
 	if (type != DHCPNAK)
 		h.yiaddr = yiaddr;
-	if ((ns = dhcp_params_next_server(sc->sc_p[sc->sc_n - 1])) != NULL &&
-	    type != DHCPNAK)
-		h.siaddr = *ns;
 	for (i = 0; type != DHCPNAK && (int)i < sc->sc_n; i++)
 		if (sc->sc_p[i]->dp_has_next_server) {
 			h.siaddr = sc->sc_p[i]->dp_next_server;
@@ -395,13 +385,13 @@ build_reply(struct req *rq, const struct scope *sc, int type,
 	done[DHO_MAX_MSG_SIZE] = done[DHO_OVERLOAD] = 1;
 	if ((prl = dhcp_msg_opt(m, DHO_PARAM_REQ, &len)) != NULL) {
 		for (i = 0; i < len; i++)
-			if (!opt_done(done, prl[i]) &&
+			if (!done[prl[i]] &&
 			    (ov = scope_opt(sc, prl[i])) != NULL)
 				add_opt(&o, done, prl[i], ov->ov_data,
 				    ov->ov_len);
 	} else {
 		for (c = 1; c < DHO_END; c++)
-			if (!opt_done(done, (uint8_t)c) &&
+			if (!done[c] &&
 			    (ov = scope_opt(sc, (uint8_t)c)) != NULL)
 				add_opt(&o, done, (uint8_t)c, ov->ov_data,
 				    ov->ov_len);
@@ -440,8 +430,6 @@ build_dest(struct req *rq, int type, struct in_addr yiaddr,
 		if (m->giaddr.s_addr != 0) {
 			pe->pe_udp.sin_addr = m->giaddr;
 			pe->pe_udp.sin_port = htons(DHCP_SERVER_PORT);
-			if (m->flags & 0x8000)
-				pe->pe_udp.sin_port = htons(DHCP_SERVER_PORT);
 		} else {
 			pe->pe_udp.sin_addr = m->ciaddr;
 			pe->pe_udp.sin_port = htons(DHCP_CLIENT_PORT);
