@@ -357,18 +357,11 @@ class Dhcpd(labmod.Daemon):
 # --- Clients ---
 
 UDHCPC_SCRIPT = r"""#!/bin/sh
-# udhcpc event script for the hakit lab: records the variables of every
-# event, then configures the address as a real client would.
+# udhcpc event script for the hakit lab: configures the address as a real
+# client would, then records the variables of the event.  Recording last
+# means a test that sees a bound event also sees the address in place.
 out="%(out)s"
-{
-	echo "event=$1"
-	echo "time=$(date +%%s.%%N)"
-	for v in interface ip subnet mask router dns domain lease serverid \
-	    hostname broadcast message; do
-		eval "echo \"$v=\${$v}\""
-	done
-	echo "."
-} >> "$out"
+now=$(date +%%s.%%N)
 if [ %(configure)d = 1 ]; then
 	case "$1" in
 	deconfig)
@@ -378,6 +371,15 @@ if [ %(configure)d = 1 ]; then
 		ip addr add "$ip/${mask:-24}" dev "$interface" ;;
 	esac
 fi
+{
+	echo "event=$1"
+	echo "time=$now"
+	for v in interface ip subnet mask router dns domain lease serverid \
+	    hostname broadcast message; do
+		eval "echo \"$v=\${$v}\""
+	done
+	echo "."
+} >> "$out"
 exit 0
 """
 
