@@ -23,7 +23,7 @@ CHECK_FUZZ_SECONDS ?= 10
 O	:= build/$(BUILD)
 
 PKGS	:= libevent libbsd-overlay libmnl jansson libcrypto libcap \
-	   libnetfilter_conntrack libnftables
+	   libnetfilter_conntrack libnftables libtls
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -241,7 +241,8 @@ cc_deliver(struct carp_client *c, const json_t *o)
 	}
 	if (st != NULL)
 		(void)strlcpy(st->st_state, state, sizeof(st->st_state));
-	c->c_cb(o, c->c_arg);
+	if (c->c_cb != NULL)
+		c->c_cb(o, c->c_arg);
 }
 
 static void

@@ -21,6 +21,7 @@ struct carp_client;
  * change: an object with ifname, state, vhid, carpdev, demote... */
 typedef void carp_client_cb(const json_t *ev, void *arg);
 
+/* cb may be NULL for a client that only demotes. */
 struct carp_client *carp_client_new(struct event_base *, const char *sock,
 	    carp_client_cb *, void *arg);
 void	 carp_client_free(struct carp_client *);

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The hakit Authors */
+
+/*
+ * Redirect buckets (spec 13.3): RELAYD_BUCKETS slots, each naming the
+ * live host that gets the flows hashed or counted into it.  nft picks a
+ * slot with numgen or jhash "mod 256" and looks it up in the redirect's
+ * map, so the slot table is the whole scheduling state.
+ *
+ * The rules, all deterministic (same input, same output):
+ *  - each of n live hosts ends with floor(256/n) or ceil(256/n) slots;
+ *  - a host keeps the slots it has up to its share: the 256 % n larger
+ *    shares go to the hosts holding most now (ties: lower id), so an
+ *    unchanged live set changes nothing;
+ *  - the slots a host gives up are its highest-numbered ones; slots of
+ *    departed hosts and those given up are refilled in slot order,
+ *    cycling through the hosts below their share in id order, so a fresh
+ *    table interleaves hosts (1 2 3 1 2 3 ...) and roundrobin through
+ *    "numgen inc" alternates hosts flow by flow.
+ * Only slots of departed hosts, or the fewest needed for a newcomer's
+ * share, change owner, so source-hash clients mostly stay put.
+ */
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "relayd.h"
+
+struct bk_host {
+	uint32_t	 bh_id;
+	int		 bh_have;	/* slots held now */
+	int		 bh_want;	/* share */
+};
+
+static int	 bk_cmp_id(const void *, const void *);
+static int	 bk_cmp_have(const void *, const void *);
+static struct bk_host *bk_find(struct bk_host *, int, uint32_t);
+
+static int
+bk_cmp_id(const void *a, const void *b)
+{
+	const struct bk_host	*x = a, *y = b;
+
+	return (x->bh_id < y->bh_id ? -1 : x->bh_id > y->bh_id);
+}
+
+/* Most slots first, then lower id. */
+static int
+bk_cmp_have(const void *a, const void *b)
+{
+	const struct bk_host	*x = a, *y = b;
+
+	if (x->bh_have != y->bh_have)
+		return (x->bh_have > y->bh_have ? -1 : 1);
+	return (bk_cmp_id(a, b));
+}
+
+static struct bk_host *
+bk_find(struct bk_host *v, int n, uint32_t id)
+{
+	struct bk_host	 key;
+
+	memset(&key, 0, sizeof(key));
+	key.bh_id = id;
+	return (bsearch(&key, v, (size_t)n, sizeof(*v), bk_cmp_id));
+}
+
+/*
+ * See relayd.h.  Ids 0 and repeated ids in live are ignored.  Returns
+ * the number of slots whose owner changed, or -1 when memory runs out
+ * (b is then unchanged).
+ */
+int
+buckets_update(uint32_t *b, const uint32_t *live, int nlive)
+{
+	struct bk_host	*v, *h;
+	uint32_t	 nb[RELAYD_BUCKETS];
+	int		 i, j, n, q, r, changed, next;
+
+	if (nlive <= 0) {
+		for (i = changed = 0; i < RELAYD_BUCKETS; i++) {
+			changed += b[i] != 0;
+			b[i] = 0;
+		}
+		return (changed);
+	}
+	if ((v = calloc((size_t)nlive, sizeof(*v))) == NULL)
+		return (-1);
+	for (i = n = 0; i < nlive; i++)
+		if (live[i] != 0)
+			v[n++].bh_id = live[i];
+	qsort(v, (size_t)n, sizeof(*v), bk_cmp_id);
+	for (i = j = 0; i < n; i++)
+		if (j == 0 || v[i].bh_id != v[j - 1].bh_id)
+			v[j++] = v[i];
+	n = j;
+	if (n == 0) {
+		free(v);
+		return (buckets_update(b, live, 0));
+	}
+
+	for (i = 0; i < RELAYD_BUCKETS; i++)
+		if ((h = bk_find(v, n, b[i])) != NULL)
+			h->bh_have++;
+	/* Shares: the larger ones to those holding most. */
+	q = RELAYD_BUCKETS / n;
+	r = RELAYD_BUCKETS % n;
+	qsort(v, (size_t)n, sizeof(*v), bk_cmp_have);
+	for (i = 0; i < n; i++)
+		v[i].bh_want = q + (i < r);
+	qsort(v, (size_t)n, sizeof(*v), bk_cmp_id);
+
+	/* Keep what fits in each share, lowest slots first. */
+	memset(nb, 0, sizeof(nb));
+	for (i = 0; i < RELAYD_BUCKETS; i++) {
+		if ((h = bk_find(v, n, b[i])) == NULL)
+			continue;
+		if (h->bh_want > 0) {
+			nb[i] = b[i];
+			h->bh_want--;
+		}
+	}
+	/* Refill the free slots, cycling through hosts in id order. */
+	next = 0;
+	for (i = 0; i < RELAYD_BUCKETS; i++) {
+		if (nb[i] != 0)
+			continue;
+		for (j = 0; j < n; j++) {
+			h = &v[(next + j) % n];
+			if (h->bh_want > 0)
+				break;
+		}
+		if (j == n)
+			break;		/* cannot happen: shares sum to 256 */
+		nb[i] = h->bh_id;
+		h->bh_want--;
+		next = (next + j + 1) % n;
+	}
+	free(v);
+
+	for (i = changed = 0; i < RELAYD_BUCKETS; i++) {
+		changed += b[i] != nb[i];
+		b[i] = nb[i];
+	}
+	return (changed);
+}

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The hakit Authors */
+
+/*
+ * The host check engine's process: runs hce.c's checks with no
+ * privilege at all (its ICMP sockets are opened before the drop) and
+ * reports every result to the pfe.  Script checks are run by the parent,
+ * which may start programs as the relayd user; hce only asks.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <event2/event.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "relayd.h"
+#include "hce.h"
+#include "proc.h"
+
+struct hcep {
+	struct event_base	*hp_base;
+	struct relayd_conf	*hp_conf;
+	struct hce		*hp_hce;
+	struct chan		 hp_parent;
+	struct chan		 hp_pfe;
+};
+
+static void
+hcep_status(void *arg, const struct rd_host *h)
+{
+	struct hcep		*hp = arg;
+	struct m_host_status	 hs;
+
+	memset(&hs, 0, sizeof(hs));
+	hs.hs_id = h->h_id;
+	hs.hs_state = h->h_state;
+	hs.hs_reason = h->h_reason;
+	hs.hs_retry_left = h->h_retry_left;
+	hs.hs_checks = h->h_checks;
+	hs.hs_ups = h->h_ups;
+	chan_send(&hp->hp_pfe, M_HOST_STATUS, &hs, sizeof(hs));
+}
+
+static void
+hcep_sync(void *arg)
+{
+	struct hcep	*hp = arg;
+
+	chan_send(&hp->hp_pfe, M_SYNC, NULL, 0);
+}
+
+static void
+hcep_script(void *arg, const struct rd_host *h)
+{
+	struct hcep	*hp = arg;
+	uint32_t	 id = h->h_id;
+
+	chan_send(&hp->hp_parent, M_SCRIPT_RUN, &id, sizeof(id));
+}
+
+static const struct hce_ops hcep_ops = {
+	hcep_status, hcep_sync, hcep_script
+};
+
+static int
+msg_u32(const struct msg *m, uint32_t *v)
+{
+	if (m->m_len != sizeof(*v))
+		return (-1);
+	memcpy(v, m->m_data, sizeof(*v));
+	return (0);
+}
+
+static void
+hcep_dispatch_parent(struct chan *ch, struct msg *m, void *arg)
+{
+	struct hcep		*hp = arg;
+	struct relayd_conf	*nc;
+	struct m_script		 sc;
+	uint32_t		 gen;
+	int			 done, v;
+
+	switch (m->m_type) {
+	case M_CFG_TEXT:
+	case M_CFG_END:
+		nc = chan_recv_conf(ch, m, &gen, &done);
+		if (!done)
+			break;
+		if (nc == NULL)
+			fatalx("hce: cannot take the new configuration");
+		conf_merge_state(nc, hp->hp_conf);
+		hce_set_conf(hp->hp_hce, nc);
+		conf_free(hp->hp_conf);
+		hp->hp_conf = nc;
+		break;
+	case M_SCRIPT_DONE:
+		if (m->m_len != sizeof(sc))
+			break;
+		memcpy(&sc, m->m_data, sizeof(sc));
+		hce_script_done(hp->hp_hce, sc.sc_id, sc.sc_result);
+		break;
+	case M_LOG_VERBOSE:
+		if (m->m_len == sizeof(v)) {
+			memcpy(&v, m->m_data, sizeof(v));
+			log_setverbose(v);
+		}
+		break;
+	default:
+		log_warnx("hce: unexpected message %u from the parent",
+		    m->m_type);
+		break;
+	}
+}
+
+static void
+hcep_dispatch_pfe(struct chan *ch, struct msg *m, void *arg)
+{
+	struct hcep	*hp = arg;
+	struct rd_host	*h, *c;
+	struct rd_table	*t;
+	uint32_t	 id;
+
+	(void)ch;
+	switch (m->m_type) {
+	case M_POLL:
+		hce_poll(hp->hp_hce);
+		return;
+	case M_HOST_ENABLE:
+	case M_HOST_DISABLE:
+		if (msg_u32(m, &id) == -1 ||
+		    (h = conf_host(hp->hp_conf, id)) == NULL)
+			break;
+		TAILQ_FOREACH(t, &hp->hp_conf->c_tables, t_entry)
+			TAILQ_FOREACH(c, &t->t_hosts, h_entry)
+				if (c == h || c->h_parentid == id) {
+					hce_host_reset(c);
+					c->h_disabled =
+					    m->m_type == M_HOST_DISABLE;
+				}
+		return;
+	case M_TABLE_ENABLE:
+	case M_TABLE_DISABLE:
+		if (msg_u32(m, &id) == -1 ||
+		    (t = conf_table(hp->hp_conf, id)) == NULL)
+			break;
+		t->t_disabled = m->m_type == M_TABLE_DISABLE;
+		if (!t->t_disabled)
+			TAILQ_FOREACH(h, &t->t_hosts, h_entry)
+				if (!h->h_disabled)
+					hce_host_reset(h);
+		return;
+	default:
+		break;
+	}
+	log_warnx("hce: bad message %u from pfe", m->m_type);
+}
+
+void
+hce_main(struct relayd_conf *conf, int parentfd, int pfefd, int verbose)
+{
+	struct hcep	 hp;
+	int		 icmp4, icmp6;
+
+	memset(&hp, 0, sizeof(hp));
+	hp.hp_conf = conf;
+	log_setverbose(verbose);
+	(void)signal(SIGINT, SIG_IGN);
+	(void)signal(SIGTERM, SIG_IGN);
+	(void)signal(SIGHUP, SIG_IGN);
+	(void)signal(SIGPIPE, SIG_IGN);
+	/* HCE-1: raw sockets made before the drop. */
+	icmp4 = hce_icmp_open(AF_INET);
+	icmp6 = hce_icmp_open(AF_INET6);
+	proc_drop("hce");
+	if ((hp.hp_base = event_base_new()) == NULL)
+		fatalx("hce: event_base_new");
+	if (chan_init(&hp.hp_parent, hp.hp_base, parentfd, "parent",
+	    hcep_dispatch_parent, &hp) == -1 ||
+	    chan_init(&hp.hp_pfe, hp.hp_base, pfefd, "pfe", hcep_dispatch_pfe,
+	    &hp) == -1)
+		fatalx("hce: channels");
+	if ((hp.hp_hce = hce_new(hp.hp_base, conf, &hcep_ops, &hp, icmp4,
+	    icmp6)) == NULL)
+		fatalx("hce: cannot start the check engine");
+	hce_start(hp.hp_hce);
+	(void)event_base_dispatch(hp.hp_base);
+	_exit(0);
+}

@@ -1,0 +1,14 @@
+PROGS	+= relayd
+relayd_SRCS := $(wildcard relayd/*.c) relayd/parse.y
+MANS	+= relayd/relayd.8 relayd/relayd.conf.5
+
+# A: configuration
+test_relayd_parse_DEPS	:= relayd/parse.y relayd/conf.c relayd/conf_print.c
+fuzz_relayd_conf_DEPS	:= relayd/parse.y relayd/conf.c relayd/conf_print.c
+# B: host check engine
+test_relayd_hce_DEPS	:= relayd/hce_state.c relayd/check_http.c
+test_relayd_hce_net_DEPS := relayd/hce.c relayd/hce_state.c relayd/check_http.c
+fuzz_relayd_http_check_DEPS := relayd/check_http.c relayd/hce_state.c
+# C: nftables
+test_relayd_nft_DEPS	:= relayd/buckets.c relayd/nft.c relayd/ct_kill.c \
+			   relayd/conf.c

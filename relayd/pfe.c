@@ -1,0 +1,510 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The hakit Authors */
+
+/*
+ * The pf engine (pfe): the control socket, the host, table and redirect
+ * states, and what each redirect's nftables map should hold.  It owns no
+ * privilege: netlink refuses a socket used by a process without
+ * CAP_NET_ADMIN, so it asks the parent (M_RDR_APPLY, M_DEMOTE) and the
+ * parent writes the kernel.
+ */
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <event2/event.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "log.h"
+#include "relayd.h"
+#include "proc.h"
+
+struct pfe {
+	struct event_base	*p_base;
+	struct relayd_conf	*p_conf;
+	uint32_t		 p_gen;
+	struct chan		 p_parent;
+	struct chan		 p_hce;
+	struct ctl_server	*p_ctl;
+};
+
+static void	 pfe_dispatch_parent(struct chan *, struct msg *, void *);
+static void	 pfe_dispatch_hce(struct chan *, struct msg *, void *);
+static json_t	*pfe_ctl(struct ctl_conn *, const json_t *, void *);
+static void	 pfe_update(struct pfe *, int force);
+static void	 pfe_event(struct pfe *, const char *, uint32_t,
+		    const char *, const char *);
+
+static int
+host_live(const struct rd_host *h)
+{
+	return (!h->h_disabled && h->h_state == HOST_UP);
+}
+
+static const char *
+host_state_str(const struct rd_host *h)
+{
+	if (h->h_disabled)
+		return ("disabled");
+	switch (h->h_state) {
+	case HOST_UP:
+		return ("up");
+	case HOST_DOWN:
+		return ("down");
+	default:
+		return ("unknown");
+	}
+}
+
+static int
+table_live(const struct rd_table *t, uint32_t *ids, int max)
+{
+	struct rd_host	*h;
+	int		 n = 0;
+
+	if (t == NULL || t->t_disabled)
+		return (0);
+	TAILQ_FOREACH(h, &t->t_hosts, h_entry)
+		if (host_live(h)) {
+			if (ids != NULL && n < max)
+				ids[n] = h->h_id;
+			n++;
+		}
+	return (n);
+}
+
+/*
+ * Recomputes every table's live count, every redirect's status and
+ * buckets, and sends the parent what changed (all with force: after a
+ * reload or at start).
+ */
+static void
+pfe_update(struct pfe *p, int force)
+{
+	static uint32_t		 live[RELAYD_MAXHOSTS];
+	struct rd_table		*t;
+	struct rd_redirect	*r;
+	struct m_rdr		 mr;
+	struct m_demote		 md;
+	enum rdr_status		 st;
+	int			 n, changed, up;
+
+	TAILQ_FOREACH(t, &p->p_conf->c_tables, t_entry) {
+		n = table_live(t, NULL, 0);
+		if (n != t->t_up)
+			pfe_event(p, "ctl_table_changed", t->t_id, t->t_name,
+			    NULL);
+		t->t_up = n;
+		if (t->t_demote[0] == '\0')
+			continue;
+		/* TBL-9: demoted while no host is live. */
+		if ((n == 0) != (t->t_demoted != 0)) {
+			memset(&md, 0, sizeof(md));
+			(void)strlcpy(md.md_group, t->t_demote,
+			    sizeof(md.md_group));
+			md.md_delta = n == 0 ? 1 : -1;
+			t->t_demoted = n == 0;
+			chan_send(&p->p_parent, M_DEMOTE, &md, sizeof(md));
+		}
+	}
+	TAILQ_FOREACH(r, &p->p_conf->c_redirects, r_entry) {
+		n = 0;
+		if (r->r_disabled)
+			st = RDR_DISABLED;
+		else if ((n = table_live(r->r_table, live,
+		    RELAYD_MAXHOSTS)) > 0)
+			st = RDR_ACTIVE;
+		else if ((n = table_live(r->r_backup, live,
+		    RELAYD_MAXHOSTS)) > 0)
+			st = RDR_BACKUP;
+		else
+			st = RDR_DOWN;
+		if (n > RELAYD_MAXHOSTS)
+			n = RELAYD_MAXHOSTS;
+		changed = buckets_update(r->r_buckets, live, n);
+		up = st == RDR_ACTIVE || st == RDR_BACKUP;
+		if (st != r->r_status) {
+			if (st == RDR_DOWN)
+				pfe_event(p, "ctl_pull_ruleset", r->r_id,
+				    r->r_name, NULL);
+			else if (r->r_status == RDR_DOWN)
+				pfe_event(p, "ctl_push_ruleset", r->r_id,
+				    r->r_name, NULL);
+			log_info("redirect %s: %s", r->r_name,
+			    st == RDR_ACTIVE ? "active" : st == RDR_BACKUP ?
+			    "using backup table" : st == RDR_DOWN ? "down" :
+			    "disabled");
+		}
+		if (!force && !changed && st == r->r_status)
+			continue;
+		r->r_status = st;
+		memset(&mr, 0, sizeof(mr));
+		mr.mr_gen = p->p_gen;
+		mr.mr_id = r->r_id;
+		mr.mr_up = up;
+		memcpy(mr.mr_buckets, r->r_buckets, sizeof(mr.mr_buckets));
+		chan_send(&p->p_parent, M_RDR_APPLY, &mr, sizeof(mr));
+	}
+}
+
+static void
+pfe_event(struct pfe *p, const char *name, uint32_t id, const char *what,
+    const char *state)
+{
+	json_t	*ev;
+
+	if (p->p_ctl == NULL)
+		return;
+	ev = json_pack("{s:s, s:I, s:I}", "event", name, "id", (json_int_t)id,
+	    "time", (json_int_t)time(NULL));
+	if (ev == NULL)
+		return;
+	if (what != NULL)
+		(void)json_object_set_new(ev, "name", json_string(what));
+	if (state != NULL)
+		(void)json_object_set_new(ev, "state", json_string(state));
+	ctl_server_broadcast(p->p_ctl, ev);
+	json_decref(ev);
+}
+
+static void
+pfe_dispatch_parent(struct chan *ch, struct msg *m, void *arg)
+{
+	struct pfe		*p = arg;
+	struct relayd_conf	*nc;
+	uint32_t		 gen;
+	int			 done, v;
+
+	switch (m->m_type) {
+	case M_CFG_TEXT:
+	case M_CFG_END:
+		nc = chan_recv_conf(ch, m, &gen, &done);
+		if (!done)
+			break;
+		if (nc == NULL)
+			fatalx("pfe: cannot take the new configuration");
+		conf_merge_state(nc, p->p_conf);
+		rdr_carry_over(nc, p->p_conf);
+		conf_free(p->p_conf);
+		p->p_conf = nc;
+		p->p_gen = gen;
+		pfe_update(p, 1);
+		log_info("pfe: configuration %u in place", gen);
+		break;
+	case M_RELOAD_DONE:
+		if (m->m_len > 0)
+			log_warnx("reload failed, configuration unchanged: "
+			    "%.*s", (int)m->m_len, (char *)m->m_data);
+		break;
+	case M_LOG_VERBOSE:
+		if (m->m_len == sizeof(v)) {
+			memcpy(&v, m->m_data, sizeof(v));
+			log_setverbose(v);
+		}
+		break;
+	default:
+		log_warnx("pfe: unexpected message %u from the parent",
+		    m->m_type);
+		break;
+	}
+}
+
+static void
+pfe_dispatch_hce(struct chan *ch, struct msg *m, void *arg)
+{
+	struct pfe		*p = arg;
+	struct m_host_status	 hs;
+	struct rd_host		*h;
+	enum host_state		 old;
+
+	(void)ch;
+	switch (m->m_type) {
+	case M_HOST_STATUS:
+		if (m->m_len != sizeof(hs)) {
+			log_warnx("pfe: bad host status from hce");
+			break;
+		}
+		memcpy(&hs, m->m_data, sizeof(hs));
+		if ((h = conf_host(p->p_conf, hs.hs_id)) == NULL ||
+		    h->h_disabled)
+			break;	/* a result for a host disabled meanwhile */
+		if (hs.hs_state > HOST_DOWN || hs.hs_reason >= HCE_NREASONS)
+			break;
+		old = h->h_state;
+		h->h_state = hs.hs_state;
+		h->h_reason = hs.hs_reason;
+		h->h_retry_left = hs.hs_retry_left;
+		h->h_checks = hs.hs_checks;
+		h->h_ups = hs.hs_ups;
+		if (old != h->h_state) {
+			pfe_event(p, "host_status", h->h_id, h->h_name,
+			    host_state_str(h));
+			pfe_update(p, 0);
+		}
+		break;
+	case M_SYNC:
+		pfe_event(p, "sync", 0, NULL, NULL);
+		break;
+	default:
+		log_warnx("pfe: unexpected message %u from hce", m->m_type);
+		break;
+	}
+}
+
+/* --- control socket --- */
+
+static json_t *
+host_item(const struct rd_host *h)
+{
+	return (json_pack("{s:s, s:I, s:s, s:I, s:s, s:I, s:I, s:i, s:s, "
+	    "s:b}", "type", "host", "id", (json_int_t)h->h_id,
+	    "name", h->h_name, "parent", (json_int_t)h->h_parentid,
+	    "state", host_state_str(h), "checks", (json_int_t)h->h_checks,
+	    "ups", (json_int_t)h->h_ups, "retry_left", h->h_retry_left,
+	    "error", hce_reason_str(h->h_reason),
+	    "checked", h->h_table->t_check.ck_type != CHECK_NOCHECK));
+}
+
+static void
+table_items(json_t *items, const struct rd_table *t)
+{
+	struct rd_host	*h;
+
+	(void)json_array_append_new(items, json_pack("{s:s, s:I, s:s, s:s, "
+	    "s:i}", "type", "table", "id", (json_int_t)t->t_id,
+	    "name", t->t_name, "status", t->t_disabled ? "disabled" :
+	    t->t_up > 0 ? "active" : "empty", "up", t->t_up));
+	if (t->t_disabled)
+		return;
+	TAILQ_FOREACH(h, &t->t_hosts, h_entry)
+		(void)json_array_append_new(items, host_item(h));
+}
+
+static json_t *
+pfe_show(const struct pfe *p)
+{
+	static const char *const rst[] = { "active",
+	    "active (using backup table)", "down", "disabled" };
+	struct rd_redirect	*r;
+	json_t			*items;
+
+	if ((items = json_array()) == NULL)
+		return (NULL);
+	TAILQ_FOREACH(r, &p->p_conf->c_redirects, r_entry) {
+		/* Statistics from nft counters are not collected yet. */
+		(void)json_array_append_new(items, json_pack("{s:s, s:I, s:s, "
+		    "s:s, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i}}",
+		    "type", "redirect", "id", (json_int_t)r->r_id,
+		    "name", r->r_name, "status", rst[r->r_status],
+		    "stats", "total", 0, "last", 0, "last_hour", 0,
+		    "last_day", 0, "avg", 0, "avg_hour", 0, "avg_day", 0));
+		if (r->r_disabled)
+			continue;
+		table_items(items, r->r_table);
+		if (r->r_backup != NULL)
+			table_items(items, r->r_backup);
+	}
+	return (json_pack("{s:b, s:o}", "ok", 1, "items", items));
+}
+
+/* A relayctl argument: "id" (number) or "name". */
+static int
+ctl_target(const json_t *req, uint32_t *id, const char **name)
+{
+	json_t	*v;
+
+	*id = 0;
+	*name = NULL;
+	if ((v = json_object_get(req, "id")) != NULL && json_is_integer(v) &&
+	    json_integer_value(v) > 0 && json_integer_value(v) <= UINT32_MAX) {
+		*id = (uint32_t)json_integer_value(v);
+		return (0);
+	}
+	if ((v = json_object_get(req, "name")) != NULL && json_is_string(v)) {
+		*name = json_string_value(v);
+		return (0);
+	}
+	return (-1);
+}
+
+static void
+host_set_disabled(struct pfe *p, struct rd_host *h, int off)
+{
+	struct rd_table	*t;
+	struct rd_host	*c;
+	uint32_t	 id = h->h_id;
+
+	chan_send(&p->p_hce, off ? M_HOST_DISABLE : M_HOST_ENABLE, &id,
+	    sizeof(id));
+	/* The parent's children follow it (spec 10). */
+	TAILQ_FOREACH(t, &p->p_conf->c_tables, t_entry)
+		TAILQ_FOREACH(c, &t->t_hosts, h_entry) {
+			if (c != h && c->h_parentid != h->h_id)
+				continue;
+			hce_host_reset(c);
+			c->h_disabled = off;
+		}
+	pfe_event(p, off ? "ctl_host_disable" : "ctl_host_enable", id,
+	    h->h_name, NULL);
+}
+
+static void
+table_set_disabled(struct pfe *p, struct rd_table *t, int off)
+{
+	struct rd_host	*h;
+	uint32_t	 id = t->t_id;
+
+	t->t_disabled = off;
+	if (!off)
+		TAILQ_FOREACH(h, &t->t_hosts, h_entry)
+			if (!h->h_disabled)
+				hce_host_reset(h);
+	chan_send(&p->p_hce, off ? M_TABLE_DISABLE : M_TABLE_ENABLE, &id,
+	    sizeof(id));
+	pfe_event(p, off ? "ctl_table_disable" : "ctl_table_enable", id,
+	    t->t_name, NULL);
+}
+
+static json_t *
+pfe_ctl_toggle(struct pfe *p, const char *cmd, const json_t *req)
+{
+	struct rd_host		*h;
+	struct rd_table		*t;
+	struct rd_redirect	*r;
+	const char		*name;
+	uint32_t		 id;
+	int			 off;
+
+	if (ctl_target(req, &id, &name) == -1)
+		return (ctl_reply_error("%s needs an id or a name", cmd));
+	off = strstr(cmd, "_disable") != NULL;
+	if (strncmp(cmd, "host_", 5) == 0) {
+		h = name != NULL ? conf_host_byname(p->p_conf, name) :
+		    conf_host(p->p_conf, id);
+		if (h == NULL)
+			return (ctl_reply_error("no such host"));
+		if (h->h_disabled == off)
+			return (ctl_reply_error("host already %s",
+			    off ? "disabled" : "enabled"));
+		host_set_disabled(p, h, off);
+	} else if (strncmp(cmd, "table_", 6) == 0) {
+		t = name != NULL ? conf_table_byname(p->p_conf, name) :
+		    conf_table(p->p_conf, id);
+		if (t == NULL)
+			return (ctl_reply_error("no such table"));
+		if (t->t_disabled == off)
+			return (ctl_reply_error("table already %s",
+			    off ? "disabled" : "enabled"));
+		table_set_disabled(p, t, off);
+	} else {
+		r = name != NULL ? conf_redirect_byname(p->p_conf, name) :
+		    conf_redirect(p->p_conf, id);
+		if (r == NULL)
+			return (ctl_reply_error("no such redirect"));
+		if (r->r_disabled == off)
+			return (ctl_reply_error("redirect already %s",
+			    off ? "disabled" : "enabled"));
+		r->r_disabled = off;
+		/* Spec 10: a disabled redirect's tables are disabled too. */
+		if (r->r_table->t_disabled != off)
+			table_set_disabled(p, r->r_table, off);
+		if (r->r_backup != NULL && r->r_backup->t_disabled != off)
+			table_set_disabled(p, r->r_backup, off);
+		pfe_event(p, off ? "ctl_rdr_disable" : "ctl_rdr_enable",
+		    r->r_id, r->r_name, NULL);
+	}
+	pfe_update(p, 0);
+	return (ctl_reply_ok());
+}
+
+static json_t *
+pfe_ctl(struct ctl_conn *cc, const json_t *req, void *arg)
+{
+	struct pfe	*p = arg;
+	const char	*cmd, *s;
+	json_t		*v;
+	int		 level;
+
+	cmd = json_string_value(json_object_get(req, "cmd"));
+	if (strcmp(cmd, "show") == 0)
+		return (pfe_show(p));
+	if (strcmp(cmd, "monitor") == 0) {
+		ctl_conn_subscribe(cc);
+		return (ctl_reply_ok());
+	}
+	if (ctl_conn_uid(cc) != 0)
+		return (ctl_reply_error("%s: permission denied", cmd));
+	if (strcmp(cmd, "host_enable") == 0 ||
+	    strcmp(cmd, "host_disable") == 0 ||
+	    strcmp(cmd, "table_enable") == 0 ||
+	    strcmp(cmd, "table_disable") == 0 ||
+	    strcmp(cmd, "redirect_enable") == 0 ||
+	    strcmp(cmd, "redirect_disable") == 0)
+		return (pfe_ctl_toggle(p, cmd, req));
+	if (strcmp(cmd, "poll") == 0) {
+		chan_send(&p->p_hce, M_POLL, NULL, 0);
+		return (ctl_reply_ok());
+	}
+	if (strcmp(cmd, "reload") == 0 || strcmp(cmd, "load") == 0) {
+		s = "";
+		if (strcmp(cmd, "load") == 0 && ((v = json_object_get(req,
+		    "file")) == NULL || (s = json_string_value(v)) == NULL ||
+		    s[0] != '/'))
+			return (ctl_reply_error("load needs an absolute file"));
+		chan_send(&p->p_parent, M_RELOAD, s, strlen(s));
+		return (ctl_reply_ok());
+	}
+	if (strcmp(cmd, "log") == 0) {
+		s = json_string_value(json_object_get(req, "level"));
+		if (s == NULL || (strcmp(s, "brief") != 0 &&
+		    strcmp(s, "verbose") != 0))
+			return (ctl_reply_error("log brief or verbose"));
+		level = strcmp(s, "verbose") == 0 ? 2 : 0;
+		log_setverbose(level);
+		chan_send(&p->p_parent, M_LOG_VERBOSE, &level, sizeof(level));
+		return (ctl_reply_ok());
+	}
+	if (strcmp(cmd, "stop") == 0) {
+		chan_send(&p->p_parent, M_STOP, NULL, 0);
+		return (ctl_reply_ok());
+	}
+	return (ctl_reply_error("unknown command %s", cmd));
+}
+
+void
+pfe_main(struct relayd_conf *conf, int parentfd, int hcefd,
+    const char *sockpath, int verbose)
+{
+	struct pfe	 p;
+
+	memset(&p, 0, sizeof(p));
+	p.p_conf = conf;
+	log_setverbose(verbose);
+	(void)signal(SIGINT, SIG_IGN);
+	(void)signal(SIGTERM, SIG_IGN);
+	(void)signal(SIGHUP, SIG_IGN);
+	(void)signal(SIGPIPE, SIG_IGN);
+	if ((p.p_base = event_base_new()) == NULL)
+		fatalx("pfe: event_base_new");
+	/* Bound while still root: the socket's directory is root's. */
+	if ((p.p_ctl = ctl_server_open(p.p_base, sockpath, 0660, pfe_ctl,
+	    NULL, &p)) == NULL)
+		fatal("control socket %s", sockpath);
+	proc_drop("pfe");
+	if (chan_init(&p.p_parent, p.p_base, parentfd, "parent",
+	    pfe_dispatch_parent, &p) == -1 ||
+	    chan_init(&p.p_hce, p.p_base, hcefd, "hce", pfe_dispatch_hce,
+	    &p) == -1)
+		fatalx("pfe: channels");
+	/* Every redirect starts down: rules go in with the first live
+	 * host. */
+	pfe_update(&p, 1);
+	(void)event_base_dispatch(p.p_base);
+	_exit(0);
+}
