@@ -188,6 +188,8 @@ bench: deps
 	$(PYTHON) bench/carp_failover.py
 	$(PYTHON) bench/state_sync.py
 	$(PYTHON) bench/dhcp.py
+	$(PYTHON) bench/lb_redirect.py
+	$(PYTHON) bench/health_checks.py
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man5 \
