@@ -54,7 +54,6 @@ import platform
 import random
 import re
 import selectors
-import signal
 import socket
 import statistics
 import subprocess
