@@ -35,21 +35,12 @@
  * with "flags dynamic, timeout" for rules to fill, say) is used as it
  * is, anything else fails the open: we never replace a set.
  *
- * Conntrack.  The state kill uses libmnl with libnetfilter_conntrack's
- * nfct_nlmsg_parse/nfct_nlmsg_build, as pfsyncd/ct.c does, rather than
- * nfct_query(): dhcpd is one process and runs this inside its event
- * loop, so each socket gets a receive timeout (nfct_query blocks in
- * recv with none), and the dump and the deletes stay two separate,
- * plain phases on a socket we own.  The dump is asked for IPv4 only
- * (the kernel filters by family); the entries whose original or reply
- * tuple has the address on either side are kept, then each is deleted
- * by its own message (tuples, zone and id as dumped, so an entry
- * recreated meanwhile under the same tuple is not hit).  An entry gone
- * between the dump and its delete (ENOENT) is not an error.
+ * Conntrack.  The state kill is lib/ctkill's (see ctkill.h for how and
+ * why): the dump is asked for IPv4 only, and the entries whose original
+ * or reply tuple has the address on either side are deleted.
  */
 
 #include <sys/socket.h>
-#include <sys/time.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -58,24 +49,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include <libmnl/libmnl.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
-#include <linux/netfilter/nfnetlink.h>
-#include <linux/netfilter/nfnetlink_conntrack.h>
 #include <nftables/libnftables.h>
 
+#include "ctkill.h"
 #include "tables.h"
 
 #define TABLES_ERRLEN		512
 #define TABLES_NAME_SZ		(DHCP_TABLES_NAME_MAX + 1)
 #define TABLES_BATCH_MAX	1024	/* bytes of nft text per command */
-#define TABLES_CT_TIMEOUT_SEC	5
-/* A dump datagram is at most 32 KB; one delete message far less. */
-#define TABLES_CT_RBUF		32768
-#define TABLES_CT_SBUF		8192
 
 /* The names of every set, comma-separated. */
 #define TABLES_SETS_LEN	\
@@ -113,14 +96,6 @@ struct tables_batch {
 	char			 b_sets[TABLES_SETS_LEN];
 };
 
-/* Entries the dump matched, owned, deleted afterwards. */
-struct tables_ctlist {
-	in_addr_t		 l_addr;
-	struct nf_conntrack	**l_v;
-	size_t			 l_n;
-	size_t			 l_cap;
-};
-
 static int	 tables_name_ok(const char *, const char *, char *, size_t);
 static struct nft_ctx *tables_nft_new(void);
 static int	 tables_nft_run(struct nft_ctx *, const char *, char *,
@@ -137,12 +112,7 @@ static int	 tables_create(struct dhcp_tables *, char *, size_t);
 static void	 tables_seterr(struct dhcp_tables *, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
 static int	 tables_cmd_idx(char);
-static struct mnl_socket *tables_ct_open(void);
-static int	 tables_ct_dump(struct mnl_socket *, struct tables_ctlist *);
-static int	 tables_ct_match(const struct nlmsghdr *, void *);
-static int	 tables_ct_delete(struct mnl_socket *,
-		    const struct nf_conntrack *);
-static void	 tables_ctlist_free(struct tables_ctlist *);
+static int	 tables_ct_match(const struct nf_conntrack *, void *);
 
 /*
  * Checks one set name: a letter or '_' first, then letters, digits, '_'
@@ -527,203 +497,22 @@ dhcp_tables_cmd(struct dhcp_tables *t, char cmd, struct in_addr a)
 	return (rc);
 }
 
-/* A ctnetlink socket with a receive timeout. */
-static struct mnl_socket *
-tables_ct_open(void)
-{
-	struct mnl_socket	*s;
-	struct timeval		 tv = { .tv_sec = TABLES_CT_TIMEOUT_SEC };
-	int			 save;
-
-	if ((s = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC)) == NULL)
-		return (NULL);
-	if (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) == -1 ||
-	    setsockopt(mnl_socket_get_fd(s), SOL_SOCKET, SO_RCVTIMEO, &tv,
-	    sizeof(tv)) == -1) {
-		save = errno;
-		(void)mnl_socket_close(s);
-		errno = save;
-		return (NULL);
-	}
-	return (s);
-}
-
-/* Dump callback: keeps the entries that involve l_addr. */
+/* ctkill() match: the IPv4 entries that involve the address *arg. */
 static int
-tables_ct_match(const struct nlmsghdr *nlh, void *arg)
+tables_ct_match(const struct nf_conntrack *ct, void *arg)
 {
-	struct tables_ctlist	*l = arg;
-	struct nf_conntrack	*ct, **v;
-	size_t			 cap;
+	const in_addr_t		*a = arg;
 
-	if ((ct = nfct_new()) == NULL)
-		return (MNL_CB_ERROR);
-	/* An entry we cannot read cannot be matched: skip it. */
-	if (nfct_nlmsg_parse(nlh, ct) == -1 ||
-	    nfct_get_attr_u8(ct, ATTR_L3PROTO) != AF_INET)
-		goto skip;
-	if (nfct_get_attr_u32(ct, ATTR_ORIG_IPV4_SRC) != l->l_addr &&
-	    nfct_get_attr_u32(ct, ATTR_ORIG_IPV4_DST) != l->l_addr &&
-	    nfct_get_attr_u32(ct, ATTR_REPL_IPV4_SRC) != l->l_addr &&
-	    nfct_get_attr_u32(ct, ATTR_REPL_IPV4_DST) != l->l_addr)
-		goto skip;
-	if (l->l_n == l->l_cap) {
-		cap = l->l_cap == 0 ? 16 : l->l_cap * 2;
-		if ((v = reallocarray(l->l_v, cap,
-		    sizeof(struct nf_conntrack *))) == NULL) {
-			nfct_destroy(ct);
-			return (MNL_CB_ERROR);
-		}
-		l->l_v = v;
-		l->l_cap = cap;
-	}
-	l->l_v[l->l_n++] = ct;
-	return (MNL_CB_OK);
- skip:
-	nfct_destroy(ct);
-	return (MNL_CB_OK);
-}
-
-/* Dumps the IPv4 table (every zone) into l.  0, or -1 with errno. */
-static int
-tables_ct_dump(struct mnl_socket *s, struct tables_ctlist *l)
-{
-	struct nlmsghdr		*nlh;
-	struct nfgenmsg		*nfg;
-	uint8_t			*buf;
-	ssize_t			 n;
-	uint32_t		 seq, portid;
-	int			 rc, save;
-
-	if ((buf = malloc(TABLES_CT_RBUF)) == NULL)
-		return (-1);
-	portid = mnl_socket_get_portid(s);
-	seq = (uint32_t)getpid() ^ (uint32_t)time(NULL);
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = AF_INET;
-	nfg->version = NFNETLINK_V0;
-	nfg->res_id = 0;
-	if (mnl_socket_sendto(s, nlh, nlh->nlmsg_len) == -1)
-		goto fail;
-	do {
-		if ((n = mnl_socket_recvfrom(s, buf, TABLES_CT_RBUF)) == -1) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				errno = ETIMEDOUT;
-			goto fail;
-		}
-		rc = mnl_cb_run(buf, (size_t)n, seq, portid, tables_ct_match,
-		    l);
-	} while (rc == MNL_CB_OK);
-	if (rc == MNL_CB_ERROR)
-		goto fail;
-	free(buf);
-	return (0);
- fail:
-	save = errno;
-	free(buf);
-	errno = save;
-	return (-1);
-}
-
-/* Deletes one dumped entry and reads the ack.  0, or -1 with errno. */
-static int
-tables_ct_delete(struct mnl_socket *s, const struct nf_conntrack *ct)
-{
-	struct nlmsghdr		*nlh;
-	struct nfgenmsg		*nfg;
-	uint8_t			*buf;
-	ssize_t			 n;
-	uint32_t		 seq, portid;
-	int			 save;
-
-	if ((buf = calloc(1, TABLES_CT_SBUF)) == NULL)
-		return (-1);
-	portid = mnl_socket_get_portid(s);
-	seq = (uint32_t)getpid() ^ (uint32_t)time(NULL) ^ 0x5a5a5a5aU;
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = seq;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = AF_INET;
-	nfg->version = NFNETLINK_V0;
-	nfg->res_id = 0;
-	/*
-	 * The whole dumped object, as conntrack(8) -D sends it: the kernel
-	 * reads the original tuple, the zones and the id and ignores the
-	 * rest.  A dumped entry builds to a few hundred bytes.
-	 */
-	if (nfct_nlmsg_build(nlh, ct) == -1)
-		goto fail;
-	if (mnl_socket_sendto(s, nlh, nlh->nlmsg_len) == -1)
-		goto fail;
-	if ((n = mnl_socket_recvfrom(s, buf, TABLES_CT_SBUF)) == -1) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			errno = ETIMEDOUT;
-		goto fail;
-	}
-	if (mnl_cb_run(buf, (size_t)n, seq, portid, NULL, NULL) ==
-	    MNL_CB_ERROR)
-		goto fail;
-	free(buf);
-	return (0);
- fail:
-	save = errno;
-	free(buf);
-	errno = save;
-	return (-1);
-}
-
-static void
-tables_ctlist_free(struct tables_ctlist *l)
-{
-	size_t		 i;
-
-	for (i = 0; i < l->l_n; i++)
-		nfct_destroy(l->l_v[i]);
-	free(l->l_v);
-	l->l_v = NULL;
-	l->l_n = l->l_cap = 0;
+	if (nfct_get_attr_u32(ct, ATTR_ORIG_IPV4_SRC) != *a &&
+	    nfct_get_attr_u32(ct, ATTR_ORIG_IPV4_DST) != *a &&
+	    nfct_get_attr_u32(ct, ATTR_REPL_IPV4_SRC) != *a &&
+	    nfct_get_attr_u32(ct, ATTR_REPL_IPV4_DST) != *a)
+		return (0);
+	return (1);
 }
 
 int
 dhcp_tables_ct_kill(struct in_addr a, uint64_t *killed)
 {
-	struct mnl_socket	*s;
-	struct tables_ctlist	 l;
-	size_t			 i;
-	uint64_t		 n = 0;
-	int			 err = 0;
-
-	if (killed != NULL)
-		*killed = 0;
-	memset(&l, 0, sizeof(l));
-	l.l_addr = a.s_addr;
-	if ((s = tables_ct_open()) == NULL)
-		return (-1);
-	if (tables_ct_dump(s, &l) == -1) {
-		err = errno;
-		goto done;
-	}
-	/* The dump is over: the socket now carries one request at a time. */
-	for (i = 0; i < l.l_n; i++) {
-		if (tables_ct_delete(s, l.l_v[i]) == 0)
-			n++;
-		else if (errno != ENOENT && err == 0)
-			err = errno;
-	}
- done:
-	tables_ctlist_free(&l);
-	(void)mnl_socket_close(s);
-	if (killed != NULL)
-		*killed = n;
-	if (err != 0) {
-		errno = err;
-		return (-1);
-	}
-	return (0);
+	return (ctkill(AF_INET, tables_ct_match, &a.s_addr, killed));
 }
