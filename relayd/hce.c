@@ -690,8 +690,15 @@ hce_timer_cb(evutil_socket_t fd, short what, void *arg)
 		    HCE_TCP_WRITE_TIMEOUT;
 		break;
 	case HC_READ:
-		r = hc->hc_tls_on ? HCE_TLS_READ_TIMEOUT :
-		    HCE_TCP_READ_TIMEOUT;
+		/* As OpenBSD's check_tcp: what arrived before the timeout is
+		 * judged (a wrong banner from a server that then hangs is
+		 * "send/expect failed"); only silence is a read timeout. */
+		if (hc->hc_read != NULL && (hc->hc_read->cr_len > 0 ||
+		    hc->hc_read->cr_inbody))
+			r = check_http_eof(hc->hc_read);
+		else
+			r = hc->hc_tls_on ? HCE_TLS_READ_TIMEOUT :
+			    HCE_TCP_READ_TIMEOUT;
 		break;
 	default:
 		r = HCE_SCRIPT_FAIL;

@@ -287,3 +287,41 @@ def dhcp_nft(lab):
     sets with it)."""
     _need_programs(("nft",))
     return True
+
+
+# --- relayd: tests/lab/relayd_lab.py (begin) ---
+
+@pytest.fixture
+def relayd_lab(lab, request):
+    """A RelaydLab: client, relayd box, web servers s1..s4 running
+    websrv.py (no relayd).  A test that also wants relayd skips (fails
+    under HAKIT_LAB_STRICT=1) before the lab is built."""
+    import relayd_lab as rl
+    if {"relayd", "relayd_bin"} & set(request.fixturenames):
+        _need_programs((rl.RELAYD, rl.RELAYCTL))
+    _need_programs(("nft", "openssl"))
+    return rl.RelaydLab(lab)
+
+
+@pytest.fixture
+def relayd_bin(lab):
+    """The relayd program (for -n), or a skip (a failure under
+    HAKIT_LAB_STRICT=1) while it is not built; makes the relayd user
+    when missing."""
+    import relayd_lab as rl
+    _need_programs((rl.RELAYD, rl.RELAYCTL, "nft"))
+    rl.ensure_user()
+    return rl.RELAYD
+
+
+@pytest.fixture
+def relayd(lab, relayd_bin):
+    """relayd(host, conf, **kw) -> a started Relayd (relayd -d -f CONF
+    -s SOCK in host), stopped by the lab's teardown."""
+    import relayd_lab as rl
+
+    def start(host, conf, wait=True, **kw):
+        return rl.Relayd(host, conf, **kw).start(wait=wait)
+    return start
+
+# --- relayd (end) ---

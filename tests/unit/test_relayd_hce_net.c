@@ -714,11 +714,12 @@ test_send_expect_matches_a_banner_before_close(void **state)
 	assert_int_equal(last(f, h2->h_id)->reason, HCE_SEND_EXPECT_OK);
 	assert_memory_equal(s2->s_seen, "\x01\x02", 2);
 
-	/* A banner that does not match fails at the timeout or close. */
+	/* A banner that does not match, from a server that then keeps
+	 * the connection open, is judged at the timeout (OpenBSD). */
 	memcpy(t1->t_check.ck_expect, "220 *", 5);
 	t1->t_check.ck_expectlen = 5;
 	round_run(f);
-	assert_int_equal(last(f, h1->h_id)->reason, HCE_TCP_READ_TIMEOUT);
+	assert_int_equal(last(f, h1->h_id)->reason, HCE_SEND_EXPECT_FAIL);
 	memcpy(t2->t_check.ck_expect, "\x05\x01", 2);
 	assert_int_equal(last(f, h2->h_id)->reason, HCE_SEND_EXPECT_OK);
 	round_run(f);
