@@ -47,6 +47,7 @@ struct ctl_client {
 	int	 cl_fd;
 	char	*cl_buf;	/* bytes read past the last line */
 	size_t	 cl_len;
+	size_t	 cl_cap;	/* allocated */
 };
 
 static void	ctl_accept(struct evconnlistener *, evutil_socket_t,
@@ -400,7 +401,7 @@ ctl_client_read(struct ctl_client *cl, const char **err)
 	json_error_t	 jerr;
 	json_t		*msg;
 	char		*nl, *p;
-	size_t		 linelen;
+	size_t		 linelen, cap;
 	ssize_t		 n;
 
 	for (;;) {
@@ -414,16 +415,21 @@ ctl_client_read(struct ctl_client *cl, const char **err)
 				*err = "bad reply from daemon";
 			return (msg);
 		}
-		if (cl->cl_len > CTL_MAXLINE) {
+		if (cl->cl_len > CTL_MAXREPLY) {
 			*err = "reply too long";
 			return (NULL);
 		}
-		if ((p = realloc(cl->cl_buf, cl->cl_len + 4096)) == NULL) {
-			*err = strerror(errno);
-			return (NULL);
+		if (cl->cl_len + 4096 > cl->cl_cap) {
+			cap = cl->cl_cap < 65536 ? 65536 : cl->cl_cap * 2;
+			if ((p = realloc(cl->cl_buf, cap)) == NULL) {
+				*err = strerror(errno);
+				return (NULL);
+			}
+			cl->cl_buf = p;
+			cl->cl_cap = cap;
 		}
-		cl->cl_buf = p;
-		n = read(cl->cl_fd, cl->cl_buf + cl->cl_len, 4096);
+		n = read(cl->cl_fd, cl->cl_buf + cl->cl_len, cl->cl_cap -
+		    cl->cl_len);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {

@@ -19,7 +19,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CTL_MAXLINE	65536	/* longest request or reply line */
+#define CTL_MAXLINE	65536	/* longest request line */
+/* Longest reply a ctl tool reads: a table of thousands of hosts or
+ * leases is one line. */
+#define CTL_MAXREPLY	(64 * 1024 * 1024)
 #define CTL_MAXCONNS	64
 
 struct event_base;
