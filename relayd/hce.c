@@ -663,7 +663,7 @@ hce_report(struct hce *he, struct rd_host *h, int changed,
 		    states[h->h_state % 3], avail);
 	}
 	if (he->he_ops->ho_status != NULL)
-		he->he_ops->ho_status(he->he_arg, h);
+		he->he_ops->ho_status(he->he_arg, h, changed);
 }
 
 static void

@@ -20,8 +20,10 @@ struct event_base;
 struct hce;
 
 struct hce_ops {
-	/* after each result; h already updated by hce_apply() */
-	void	(*ho_status)(void *arg, const struct rd_host *h);
+	/* after each result; h already updated by hce_apply();
+	   changed: its state changed */
+	void	(*ho_status)(void *arg, const struct rd_host *h,
+		    int changed);
 	void	(*ho_sync)(void *arg);		/* a round ended */
 	/* ask the parent to run a script check (HCE-10) */
 	void	(*ho_script)(void *arg, const struct rd_host *h);

@@ -22,28 +22,50 @@
 #include "hce.h"
 #include "proc.h"
 
+/* Host results for the pfe, sent together (see hcep_status). */
+#define HCEP_BATCH	(MSG_MAXLEN / sizeof(struct m_host_status))
+
 struct hcep {
 	struct event_base	*hp_base;
 	struct relayd_conf	*hp_conf;
 	struct hce		*hp_hce;
 	struct chan		 hp_parent;
 	struct chan		 hp_pfe;
+	struct m_host_status	 hp_batch[HCEP_BATCH];
+	size_t			 hp_nbatch;
 };
 
 static void
-hcep_status(void *arg, const struct rd_host *h)
+hcep_flush(struct hcep *hp)
+{
+	if (hp->hp_nbatch == 0)
+		return;
+	chan_send(&hp->hp_pfe, M_HOST_STATUS, hp->hp_batch,
+	    hp->hp_nbatch * sizeof(hp->hp_batch[0]));
+	hp->hp_nbatch = 0;
+}
+
+/*
+ * A state change goes to the pfe at once (it moves traffic); results
+ * that only move counters and reasons wait for the end of the round, so
+ * a thousand checks a second cost a message a round, not one a check.
+ */
+static void
+hcep_status(void *arg, const struct rd_host *h, int changed)
 {
 	struct hcep		*hp = arg;
-	struct m_host_status	 hs;
+	struct m_host_status	*hs;
 
-	memset(&hs, 0, sizeof(hs));
-	hs.hs_id = h->h_id;
-	hs.hs_state = h->h_state;
-	hs.hs_reason = h->h_reason;
-	hs.hs_retry_left = h->h_retry_left;
-	hs.hs_checks = h->h_checks;
-	hs.hs_ups = h->h_ups;
-	chan_send(&hp->hp_pfe, M_HOST_STATUS, &hs, sizeof(hs));
+	hs = &hp->hp_batch[hp->hp_nbatch++];
+	memset(hs, 0, sizeof(*hs));
+	hs->hs_id = h->h_id;
+	hs->hs_state = h->h_state;
+	hs->hs_reason = h->h_reason;
+	hs->hs_retry_left = h->h_retry_left;
+	hs->hs_checks = h->h_checks;
+	hs->hs_ups = h->h_ups;
+	if (changed || hp->hp_nbatch == HCEP_BATCH)
+		hcep_flush(hp);
 }
 
 static void
@@ -51,6 +73,7 @@ hcep_sync(void *arg)
 {
 	struct hcep	*hp = arg;
 
+	hcep_flush(hp);
 	chan_send(&hp->hp_pfe, M_SYNC, NULL, 0);
 }
 

@@ -215,38 +215,51 @@ pfe_dispatch_parent(struct chan *ch, struct msg *m, void *arg)
 	}
 }
 
+/* One host's result; returns 1 when its state changed. */
+static int
+pfe_host_status(struct pfe *p, const struct m_host_status *hs)
+{
+	struct rd_host	*h;
+	enum host_state	 old;
+
+	if ((h = conf_host(p->p_conf, hs->hs_id)) == NULL || h->h_disabled)
+		return (0);	/* a result for a host disabled meanwhile */
+	if (hs->hs_state > HOST_DOWN || hs->hs_reason >= HCE_NREASONS)
+		return (0);
+	old = h->h_state;
+	h->h_state = hs->hs_state;
+	h->h_reason = hs->hs_reason;
+	h->h_retry_left = hs->hs_retry_left;
+	h->h_checks = hs->hs_checks;
+	h->h_ups = hs->hs_ups;
+	if (old == h->h_state)
+		return (0);
+	pfe_event(p, "host_status", h->h_id, h->h_name, host_state_str(h));
+	return (1);
+}
+
 static void
 pfe_dispatch_hce(struct chan *ch, struct msg *m, void *arg)
 {
 	struct pfe		*p = arg;
 	struct m_host_status	 hs;
-	struct rd_host		*h;
-	enum host_state		 old;
+	size_t			 off;
+	int			 changed;
 
 	(void)ch;
 	switch (m->m_type) {
 	case M_HOST_STATUS:
-		if (m->m_len != sizeof(hs)) {
+		if (m->m_len == 0 || m->m_len % sizeof(hs) != 0) {
 			log_warnx("pfe: bad host status from hce");
 			break;
 		}
-		memcpy(&hs, m->m_data, sizeof(hs));
-		if ((h = conf_host(p->p_conf, hs.hs_id)) == NULL ||
-		    h->h_disabled)
-			break;	/* a result for a host disabled meanwhile */
-		if (hs.hs_state > HOST_DOWN || hs.hs_reason >= HCE_NREASONS)
-			break;
-		old = h->h_state;
-		h->h_state = hs.hs_state;
-		h->h_reason = hs.hs_reason;
-		h->h_retry_left = hs.hs_retry_left;
-		h->h_checks = hs.hs_checks;
-		h->h_ups = hs.hs_ups;
-		if (old != h->h_state) {
-			pfe_event(p, "host_status", h->h_id, h->h_name,
-			    host_state_str(h));
-			pfe_update(p, 0);
+		changed = 0;
+		for (off = 0; off < m->m_len; off += sizeof(hs)) {
+			memcpy(&hs, m->m_data + off, sizeof(hs));
+			changed |= pfe_host_status(p, &hs);
 		}
+		if (changed)
+			pfe_update(p, 0);
 		break;
 	case M_SYNC:
 		pfe_event(p, "sync", 0, NULL, NULL);

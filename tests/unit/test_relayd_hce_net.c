@@ -115,7 +115,7 @@ struct fx {
 	int		 nsrv;
 };
 
-static void	 on_status(void *, const struct rd_host *);
+static void	 on_status(void *, const struct rd_host *, int);
 static void	 on_sync(void *);
 static void	 on_script(void *, const struct rd_host *);
 
@@ -126,10 +126,11 @@ static const struct hce_ops	 test_ops = {
 };
 
 static void
-on_status(void *arg, const struct rd_host *h)
+on_status(void *arg, const struct rd_host *h, int changed)
 {
 	struct fx	*f = arg;
 
+	(void)changed;
 	assert_true(f->nst < MAXST);
 	f->st[f->nst].id = h->h_id;
 	f->st[f->nst].state = h->h_state;
