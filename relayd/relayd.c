@@ -149,6 +149,12 @@ parent_parse(struct parent *pa, const char *path, int collect)
 static void
 report_unserved(const struct relayd_conf *c)
 {
+	struct rd_redirect	*r;
+
+	TAILQ_FOREACH(r, &c->c_redirects, r_entry)
+		if (r->r_table->t_mode == MODE_LEASTSTATES)
+			log_warnx("redirect %s: least-states is served as "
+			    "roundrobin for now", r->r_name);
 	if (!TAILQ_EMPTY(&c->c_relays))
 		log_warnx("relays are parsed and checked but not served yet: "
 		    "no relay listens");
