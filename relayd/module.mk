@@ -11,4 +11,4 @@ test_relayd_hce_net_DEPS := relayd/hce.c relayd/hce_state.c relayd/check_http.c
 fuzz_relayd_http_check_DEPS := relayd/check_http.c relayd/hce_state.c
 # C: nftables
 test_relayd_nft_DEPS	:= relayd/buckets.c relayd/nft.c relayd/ct_kill.c \
-			   relayd/conf.c
+			   relayd/conf.c relayd/stats.c

@@ -66,7 +66,8 @@
 
 #define T		"inet " RELAYD_NFT_TABLE
 #define NFT_CT_MAX	2147483		/* s, see above */
-#define NFT_MAXOBJ	20	/* 5 protocols x 2 maps, 2 sticky, 4 ct */
+#define NFT_MAXOBJ	21	/* 5 protocols x 2 maps, 2 sticky, 4 ct,
+				   the counter */
 #define NFT_ERRLEN	1024
 #define NFT_PERLINE	8		/* map elements per command */
 
@@ -345,6 +346,11 @@ nft_rdr_objs(const struct rd_redirect *r, struct nft_obj *v)
 		else if (r->r_listen[i].l_proto == IPPROTO_UDP)
 			used[1][f] = 1;
 	}
+	/* IMP-11: the nat chains see the first packet of each flow only,
+	 * so the counter's packets are the redirect's sessions. */
+	v[n].o_kind = "counter";
+	(void)snprintf(v[n].o_name, sizeof(v[n].o_name), "r%u_cnt", r->r_id);
+	v[n++].o_body[0] = '\0';
 	for (p = 0; p < 2; p++)
 		for (f = 0; f < 2; f++) {
 			if (!used[p][f])
@@ -403,7 +409,7 @@ nft_rdr_rules(FILE *fp, const struct rd_redirect *r)
 	char			 m[256], sel[64], map[32];
 	const char		*fam, *ip;
 	uint32_t		 mark = nft_tag_mark(r->r_tag);
-	int			 i, v6, stmt;
+	int			 i, v6;
 
 	for (i = 0; i < r->r_nlisten; i++) {
 		l = &r->r_listen[i];
@@ -412,23 +418,21 @@ nft_rdr_rules(FILE *fp, const struct rd_redirect *r)
 		v6 = nft_ss_af(&l->l_ss) == AF_INET6;
 		fam = v6 ? "v6" : "v4";
 		ip = v6 ? "ip6" : "ip";
-		stmt = l->l_proto == IPPROTO_TCP ||
-		    l->l_proto == IPPROTO_UDP || mark != 0 || l->l_pflog;
-		if (stmt) {
-			fprintf(fp, "add rule %s r%u %s", T, r->r_id, m);
-			if (l->l_proto == IPPROTO_TCP ||
-			    l->l_proto == IPPROTO_UDP)
-				fprintf(fp, " ct timeout set \"r%u_%s%c\"",
-				    r->r_id, l->l_proto == IPPROTO_TCP ?
-				    "tcp" : "udp", v6 ? '6' : '4');
-			if (mark != 0)
-				fprintf(fp, " meta mark set 0x%08x"
-				    " ct mark set 0x%08x", mark, mark);
-			if (l->l_pflog)
-				fprintf(fp, " log prefix \"relayd r%u \""
-				    " group %d", r->r_id, NFT_PFLOG_GROUP);
-			fprintf(fp, "\n");
-		}
+		/* Every new flow passes this rule, sticky or not. */
+		fprintf(fp, "add rule %s r%u %s counter name \"r%u_cnt\"",
+		    T, r->r_id, m, r->r_id);
+		if (l->l_proto == IPPROTO_TCP ||
+		    l->l_proto == IPPROTO_UDP)
+			fprintf(fp, " ct timeout set \"r%u_%s%c\"",
+			    r->r_id, l->l_proto == IPPROTO_TCP ?
+			    "tcp" : "udp", v6 ? '6' : '4');
+		if (mark != 0)
+			fprintf(fp, " meta mark set 0x%08x"
+			    " ct mark set 0x%08x", mark, mark);
+		if (l->l_pflog)
+			fprintf(fp, " log prefix \"relayd r%u \""
+			    " group %d", r->r_id, NFT_PFLOG_GROUP);
+		fprintf(fp, "\n");
 		if (r->r_sticky) {
 			fprintf(fp, "add rule %s r%u %s dnat %s to %s saddr "
 			    "map @r%u_sticky_%s", T, r->r_id, m, ip, ip,
@@ -959,6 +963,32 @@ nft_list(struct nft_handle *h, const char *cmd, char *err, size_t errlen)
 		return (NULL);
 	}
 	return (nft_ctx_get_output_buffer(h->nh_ctx));
+}
+
+int
+nft_parse_counters(const char *text, uint32_t *ids, uint64_t *counts,
+    int max)
+{
+	const char		*p, *nl;
+	unsigned long long	 v;
+	unsigned int		 id;
+	int			 n = 0, cur = 0;
+
+	/* "counter rN_cnt {" then "packets P bytes B", as nft lists them. */
+	for (p = text; p != NULL && *p != '\0' && n < max; p = nl) {
+		if ((nl = strchr(p, '\n')) != NULL)
+			nl++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (sscanf(p, "counter r%u_cnt {", &id) == 1) {
+			cur = 1;
+			ids[n] = id;
+		} else if (cur && sscanf(p, "packets %llu", &v) == 1) {
+			counts[n++] = v;
+			cur = 0;
+		}
+	}
+	return (n);
 }
 
 void

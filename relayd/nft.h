@@ -137,6 +137,13 @@ int	 nft_apply(struct nft_handle *, const char *batch, char *err,
 const char *nft_list(struct nft_handle *, const char *cmd, char *err,
 	    size_t errlen);
 void	 nft_close(struct nft_handle *);
+/*
+ * The redirects' session counters (counter rN_cnt, packets of the nat
+ * chains: one per new flow) from the text of "list counters table inet
+ * hakit_relayd"; pure.  Fills ids[] and counts[], returns how many.
+ */
+int	 nft_parse_counters(const char *text, uint32_t *ids,
+	    uint64_t *counts, int max);
 
 /*
  * ct_kill.c: deletes the conntrack entries whose reply source is the

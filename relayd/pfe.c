@@ -178,7 +178,10 @@ pfe_dispatch_parent(struct chan *ch, struct msg *m, void *arg)
 {
 	struct pfe		*p = arg;
 	struct relayd_conf	*nc;
+	struct m_rdr_stats	 ms;
+	struct rd_redirect	*r;
 	uint32_t		 gen;
+	size_t			 off;
 	int			 done, v;
 
 	switch (m->m_type) {
@@ -196,6 +199,16 @@ pfe_dispatch_parent(struct chan *ch, struct msg *m, void *arg)
 		p->p_gen = gen;
 		pfe_update(p, 1);
 		log_info("pfe: configuration %u in place", gen);
+		break;
+	case M_RDR_STATS:
+		if (m->m_len % sizeof(ms) != 0)
+			break;
+		for (off = 0; off < m->m_len; off += sizeof(ms)) {
+			memcpy(&ms, m->m_data + off, sizeof(ms));
+			if (ms.ms_gen == p->p_gen &&
+			    (r = conf_redirect(p->p_conf, ms.ms_id)) != NULL)
+				stats_tick(&r->r_stats, ms.ms_count);
+		}
 		break;
 	case M_RELOAD_DONE:
 		if (m->m_len > 0)
@@ -305,18 +318,24 @@ pfe_show(const struct pfe *p)
 	static const char *const rst[] = { "active",
 	    "active (using backup table)", "down", "disabled" };
 	struct rd_redirect	*r;
+	const struct rd_stats	*st;
 	json_t			*items;
 
 	if ((items = json_array()) == NULL)
 		return (NULL);
 	TAILQ_FOREACH(r, &p->p_conf->c_redirects, r_entry) {
-		/* Statistics from nft counters are not collected yet. */
+		st = &r->r_stats;
 		(void)json_array_append_new(items, json_pack("{s:s, s:I, s:s, "
-		    "s:s, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i}}",
+		    "s:s, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
 		    "type", "redirect", "id", (json_int_t)r->r_id,
 		    "name", r->r_name, "status", rst[r->r_status],
-		    "stats", "total", 0, "last", 0, "last_hour", 0,
-		    "last_day", 0, "avg", 0, "avg_hour", 0, "avg_day", 0));
+		    "stats", "total", (json_int_t)st->st_cnt,
+		    "last", (json_int_t)st->st_last,
+		    "last_hour", (json_int_t)st->st_last_hour,
+		    "last_day", (json_int_t)st->st_last_day,
+		    "avg", (json_int_t)st->st_avg,
+		    "avg_hour", (json_int_t)st->st_avg_hour,
+		    "avg_day", (json_int_t)st->st_avg_day));
 		if (r->r_disabled)
 			continue;
 		table_items(items, r->r_table);

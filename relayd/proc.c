@@ -181,14 +181,16 @@ rdr_carry_over(struct relayd_conf *newc, const struct relayd_conf *oldc)
 {
 	static uint32_t		 live[RELAYD_BUCKETS];
 	struct rd_redirect	*r;
+	const struct rd_redirect *o;
 	int			 i, j, n;
 
 	TAILQ_FOREACH(r, &newc->c_redirects, r_entry) {
-		if (conf_redirect_byname(oldc, r->r_name) == NULL) {
+		if ((o = conf_redirect_byname(oldc, r->r_name)) == NULL) {
 			memset(r->r_buckets, 0, sizeof(r->r_buckets));
 			r->r_status = RDR_DOWN;
 			continue;
 		}
+		r->r_stats = o->r_stats;
 		for (i = n = 0; i < RELAYD_BUCKETS; i++) {
 			if (r->r_buckets[i] == 0)
 				continue;

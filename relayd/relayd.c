@@ -38,6 +38,7 @@
 
 #define RELAYD_MAXDEFINES	64
 #define RELAYD_MAXSCRIPTS	256	/* script checks running at once */
+#define STATS_MAX	(MSG_MAXLEN / sizeof(struct m_rdr_stats))
 
 struct script {
 	TAILQ_ENTRY(script)	 s_entry;
@@ -64,6 +65,7 @@ struct parent {
 	struct nft_handle	*pa_nft;
 	int			 pa_nft_started;
 	struct carp_client	*pa_carp;
+	struct event		*pa_stats;
 	struct scripts		 pa_scripts;
 	int			 pa_nscripts;
 	uid_t			 pa_uid;
@@ -91,6 +93,7 @@ static void	 report_unserved(const struct relayd_conf *);
 static void	 rdr_apply(struct parent *, struct rd_redirect *,
 		    const struct m_rdr *);
 static void	 rdr_none_installed(struct relayd_conf *);
+static void	 parent_stats(int, short, void *);
 
 __attribute__((__noreturn__)) static void
 usage(void)
@@ -200,6 +203,38 @@ batch_apply(struct parent *pa, struct batch *b, int gen, const char *what)
 	free(b->b_buf);
 	memset(b, 0, sizeof(*b));
 	return (rv);
+}
+
+/*
+ * IMP-11: every statistics interval, each redirect's count of new flows
+ * (its nft counter) goes to the pfe, which keeps the statistics.
+ */
+static void
+parent_stats(int fd, short ev, void *arg)
+{
+	static struct m_rdr_stats	 ms[STATS_MAX];
+	static uint32_t			 ids[STATS_MAX];
+	static uint64_t			 cnt[STATS_MAX];
+	struct parent			*pa = arg;
+	const char			*text;
+	char				 err[256];
+	int				 i, n;
+
+	(void)fd;
+	(void)ev;
+	if ((text = nft_list(pa->pa_nft, "list counters table inet "
+	    RELAYD_NFT_TABLE, err, sizeof(err))) == NULL) {
+		log_warnx("statistics: %s", err);
+		return;
+	}
+	n = nft_parse_counters(text, ids, cnt, STATS_MAX);
+	for (i = 0; i < n; i++) {
+		ms[i].ms_gen = pa->pa_gen;
+		ms[i].ms_id = ids[i];
+		ms[i].ms_count = cnt[i];
+	}
+	if (n > 0)
+		chan_send(&pa->pa_pfe, M_RDR_STATS, ms, n * sizeof(ms[0]));
 }
 
 /* A parsed configuration has nothing installed yet. */
@@ -708,6 +743,14 @@ main(int argc, char *argv[])
 		    RELAYD_NFT_TABLE);
 	if (priv_keep_caps(keep, sizeof(keep) / sizeof(keep[0])) == -1)
 		fatal("dropping capabilities");
+	{
+		struct timeval tv = { RELAYD_STATINTERVAL, 0 };
+
+		if ((pa.pa_stats = event_new(pa.pa_base, -1, EV_PERSIST,
+		    parent_stats, &pa)) == NULL ||
+		    event_add(pa.pa_stats, &tv) == -1)
+			fatalx("statistics timer");
+	}
 	log_info("startup: %s, control socket %s", pa.pa_conffile,
 	    pa.pa_sockpath);
 
@@ -716,6 +759,7 @@ main(int argc, char *argv[])
 	parent_cleanup();
 	for (i = 0; i < 4; i++)
 		event_free(sigev[i]);
+	event_free(pa.pa_stats);
 	if (pa.pa_carp != NULL)
 		carp_client_free(pa.pa_carp);
 	nft_close(pa.pa_nft);

@@ -202,6 +202,23 @@ struct rd_listen {
 	int		 l_pflog;		/* RDR-10 */
 };
 
+/*
+ * Session statistics of a redirect (IMP-11), one tick every
+ * RELAYD_STATINTERVAL seconds from the nft counter of its new flows.
+ */
+#define RELAYD_STATINTERVAL	60
+struct rd_stats {
+	uint64_t	 st_cnt;		/* sessions since start */
+	uint64_t	 st_seen;		/* last counter value read */
+	uint64_t	 st_last;		/* in the last interval */
+	uint64_t	 st_avg;
+	uint64_t	 st_last_hour;
+	uint64_t	 st_avg_hour;
+	uint64_t	 st_last_day;
+	uint64_t	 st_avg_day;
+	uint32_t	 st_tick;
+};
+
 enum rdr_status {
 	RDR_ACTIVE = 0,
 	RDR_BACKUP,		/* "active (using backup table)" */
@@ -228,6 +245,7 @@ struct rd_redirect {
 	/* Run time. */
 	enum rdr_status	 r_status;
 	uint32_t	 r_buckets[RELAYD_BUCKETS];	/* host ids, 0 = none */
+	struct rd_stats	 r_stats;
 };
 TAILQ_HEAD(rd_redirects, rd_redirect);
 
@@ -331,6 +349,9 @@ void	 hce_host_reset(struct rd_host *h);
  */
 int	 buckets_update(uint32_t *b, const uint32_t *live, int nlive);
 
+/* stats.c: one statistics tick from a redirect's counter value. */
+void	 stats_tick(struct rd_stats *, uint64_t counter);
+
 /* Messages between processes (lib/msg.h types). */
 enum relayd_msg {
 	M_CFG_TEXT = 1,		/* parent -> child: a chunk of config text */
@@ -351,7 +372,8 @@ enum relayd_msg {
 	M_RELOAD,		/* pfe -> parent: path ("" = same file) */
 	M_RELOAD_DONE,		/* parent -> pfe: "" or the error text */
 	M_LOG_VERBOSE,		/* pfe -> parent -> children: int */
-	M_STOP			/* pfe -> parent */
+	M_STOP,			/* pfe -> parent */
+	M_RDR_STATS		/* parent -> pfe: struct m_rdr_stats[] */
 };
 
 struct m_host_status {
@@ -373,6 +395,12 @@ struct m_rdr {
 	uint32_t	 mr_id;
 	uint32_t	 mr_up;			/* 0: rules out (down/disabled) */
 	uint32_t	 mr_buckets[RELAYD_BUCKETS];	/* host ids */
+};
+
+struct m_rdr_stats {
+	uint32_t	 ms_gen;
+	uint32_t	 ms_id;
+	uint64_t	 ms_count;		/* the nft counter: new flows */
 };
 
 struct m_demote {

@@ -387,6 +387,7 @@ static const char golden_start[] =
     "flags dynamic, timeout; timeout 300s; }\n"
 "add map inet hakit_relayd r1_sticky_v6 { typeof ip6 saddr : ip6 daddr; "
     "flags dynamic, timeout; timeout 300s; }\n"
+"add counter inet hakit_relayd r1_cnt {  }\n"
 "add ct timeout inet hakit_relayd r1_tcp4 { protocol tcp; l3proto ip; "
     "policy = { established: 300 }; }\n"
 "add ct timeout inet hakit_relayd r1_tcp6 { protocol tcp; l3proto ip6; "
@@ -405,6 +406,7 @@ static const char golden_start[] =
     "ip daddr; }\n"
 "add map inet hakit_relayd r2_v6 { typeof numgen inc mod 256 : "
     "ip6 daddr; }\n"
+"add counter inet hakit_relayd r2_cnt {  }\n"
 "add ct timeout inet hakit_relayd r2_udp4 { protocol udp; l3proto ip; "
     "policy = { replied: 600 }; }\n"
 "add rule inet hakit_relayd pre jump r1\n"
@@ -417,7 +419,8 @@ static const char golden_start[] =
 static const char golden_rdr1_rules[] =
 "flush chain inet hakit_relayd r1\n"
 "add rule inet hakit_relayd r1 ip daddr 198.51.100.10 meta l4proto tcp "
-    "th dport 80 iifname \"eth0\" ct timeout set \"r1_tcp4\" "
+    "th dport 80 iifname \"eth0\" counter name \"r1_cnt\" "
+    "ct timeout set \"r1_tcp4\" "
     "meta mark set 0x8fd9bc91 ct mark set 0x8fd9bc91 "
     "log prefix \"relayd r1 \" group 0\n"
 "add rule inet hakit_relayd r1 ip daddr 198.51.100.10 meta l4proto tcp "
@@ -427,7 +430,7 @@ static const char golden_rdr1_rules[] =
     "th dport 80 iifname \"eth0\" dnat ip to numgen inc mod 256 "
     "map @r1_v4\n"
 "add rule inet hakit_relayd r1 ip6 daddr 2001:db8::100 meta l4proto tcp "
-    "th dport 80 ct timeout set \"r1_tcp6\" "
+    "th dport 80 counter name \"r1_cnt\" ct timeout set \"r1_tcp6\" "
     "meta mark set 0x8fd9bc91 ct mark set 0x8fd9bc91\n"
 "add rule inet hakit_relayd r1 ip6 daddr 2001:db8::100 meta l4proto tcp "
     "th dport 80 dnat ip6 to ip6 saddr map @r1_sticky_v6 : 8080\n"
@@ -515,7 +518,7 @@ test_source_hash_uses_the_key_and_keeps_the_port(void **state)
 	/* Seed: key words 01020304 ^ 05060708 ^ 090a0b0c ^ 0d0e0f10. */
 	assert_non_null(strstr(s, "add rule inet hakit_relayd r2 "
 	    "ip daddr 198.51.100.11 meta l4proto udp th dport 5300-5301 "
-	    "ct timeout set \"r2_udp4\"\n"));
+	    "counter name \"r2_cnt\" ct timeout set \"r2_udp4\"\n"));
 	assert_non_null(strstr(s, "add rule inet hakit_relayd r2 "
 	    "ip daddr 198.51.100.11 meta l4proto udp th dport 5300-5301 "
 	    "dnat ip to jhash ip saddr mod 256 seed 0x00000010 "
@@ -594,6 +597,7 @@ test_reload_removing_a_redirect_deletes_its_objects_only(void **state)
 	    "delete map inet hakit_relayd r1_v6\n"
 	    "delete map inet hakit_relayd r1_sticky_v4\n"
 	    "delete map inet hakit_relayd r1_sticky_v6\n"
+	    "delete counter inet hakit_relayd r1_cnt\n"
 	    "delete ct timeout inet hakit_relayd r1_tcp4\n"
 	    "delete ct timeout inet hakit_relayd r1_tcp6\n"
 	    "add rule inet hakit_relayd pre jump r2\n"
@@ -862,6 +866,67 @@ test_a_backends_conntrack_entries_are_killed(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+static void
+test_session_counters_are_read_from_nfts_listing(void **state)
+{
+	static const char text[] =
+	    "table inet hakit_relayd {\n"
+	    "\tcounter r1_cnt {\n"
+	    "\t\tpackets 41 bytes 2460\n"
+	    "\t}\n"
+	    "\tcounter other {\n"
+	    "\t\tpackets 9 bytes 1\n"
+	    "\t}\n"
+	    "\tcounter r12_cnt {\n"
+	    "\t\tpackets 18446744073709551615 bytes 0\n"
+	    "\t}\n"
+	    "}\n";
+	uint32_t	 ids[4];
+	uint64_t	 cnt[4];
+
+	(void)state;
+	assert_int_equal(nft_parse_counters(text, ids, cnt, 4), 2);
+	assert_int_equal(ids[0], 1);
+	assert_int_equal(cnt[0], 41);
+	assert_int_equal(ids[1], 12);
+	assert_true(cnt[1] == UINT64_MAX);
+	assert_int_equal(nft_parse_counters(text, ids, cnt, 1), 1);
+	assert_int_equal(nft_parse_counters("", ids, cnt, 4), 0);
+}
+
+static void
+test_statistics_follow_the_counter_and_its_resets(void **state)
+{
+	struct rd_stats	 st;
+	int		 i;
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	stats_tick(&st, 5);
+	assert_int_equal(st.st_cnt, 5);
+	assert_int_equal(st.st_last, 5);
+	assert_int_equal(st.st_avg, 2);		/* (5 + 0) / 2 */
+	stats_tick(&st, 12);
+	assert_int_equal(st.st_cnt, 12);
+	assert_int_equal(st.st_last, 7);
+	assert_int_equal(st.st_avg, 4);		/* (7 + 2) / 2 */
+	/* A counter made anew by a reload counts from zero. */
+	stats_tick(&st, 3);
+	assert_int_equal(st.st_cnt, 15);
+	assert_int_equal(st.st_last, 3);
+	assert_int_equal(st.st_last_hour, 15);
+	assert_int_equal(st.st_last_day, 15);
+	/* The hour ends at tick 60: its total goes into the average. */
+	for (i = 3; i < 60; i++)
+		stats_tick(&st, 3 + (uint64_t)(i - 2));
+	assert_int_equal(st.st_tick, 60);
+	assert_int_equal(st.st_cnt, 72);
+	assert_int_equal(st.st_last_hour, 0);
+	assert_int_equal(st.st_avg_hour, 36);	/* (72 + 0) / 2 */
+	assert_int_equal(st.st_last_day, 72);
+	assert_int_equal(st.st_avg_day, 0);
+}
+
 int
 main(void)
 {
@@ -876,6 +941,10 @@ main(void)
 		cmocka_unit_test(
 		    test_buckets_ignore_zero_and_repeats_and_empty_with_none),
 		cmocka_unit_test(test_tag_marks_follow_the_documented_rule),
+		cmocka_unit_test(
+		    test_session_counters_are_read_from_nfts_listing),
+		cmocka_unit_test(
+		    test_statistics_follow_the_counter_and_its_resets),
 		cmocka_unit_test(test_start_text_is_the_golden_one),
 		cmocka_unit_test(test_rdr_up_writes_rules_then_maps_by_family),
 		cmocka_unit_test(
