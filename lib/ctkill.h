@@ -26,6 +26,9 @@
  *   hit.  An entry gone between the dump and its delete (ENOENT) is not
  *   an error.
  *
+ * A match that never returns 1 makes it a walk over the table that
+ * deletes nothing (relayd counts each backend's states so).
+ *
  * Netlink checks the sender's capabilities: needs CAP_NET_ADMIN.
  */
 

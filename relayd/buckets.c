@@ -36,6 +36,9 @@ struct bk_host {
 static int	 bk_cmp_id(const void *, const void *);
 static int	 bk_cmp_have(const void *, const void *);
 static struct bk_host *bk_find(struct bk_host *, int, uint32_t);
+static int	 bk_load(struct bk_host **, const uint32_t *, int,
+		    const uint32_t *);
+static int	 bk_assign(uint32_t *, struct bk_host *, int);
 
 static int
 bk_cmp_id(const void *a, const void *b)
@@ -56,60 +59,48 @@ bk_cmp_have(const void *a, const void *b)
 	return (bk_cmp_id(a, b));
 }
 
-static struct bk_host *
-bk_find(struct bk_host *v, int n, uint32_t id)
-{
-	struct bk_host	 key;
-
-	memset(&key, 0, sizeof(key));
-	key.bh_id = id;
-	return (bsearch(&key, v, (size_t)n, sizeof(*v), bk_cmp_id));
-}
-
 /*
- * See relayd.h.  Ids 0 and repeated ids in live are ignored.  Returns
- * the number of slots whose owner changed, or -1 when memory runs out
- * (b is then unchanged).
+ * v (sorted by id, unique, ids 0 dropped) from the n ids given, with the
+ * slots each holds in b; returns the count, or -1 without memory.
  */
-int
-buckets_update(uint32_t *b, const uint32_t *live, int nlive)
+static int
+bk_load(struct bk_host **vp, const uint32_t *ids, int nids,
+    const uint32_t *b)
 {
 	struct bk_host	*v, *h;
-	uint32_t	 nb[RELAYD_BUCKETS];
-	int		 i, j, n, q, r, changed, next;
+	int		 i, j, n;
 
-	if (nlive <= 0) {
-		for (i = changed = 0; i < RELAYD_BUCKETS; i++) {
-			changed += b[i] != 0;
-			b[i] = 0;
-		}
-		return (changed);
-	}
-	if ((v = calloc((size_t)nlive, sizeof(*v))) == NULL)
+	*vp = NULL;
+	if (nids <= 0)
+		return (0);
+	if ((v = calloc((size_t)nids, sizeof(*v))) == NULL)
 		return (-1);
-	for (i = n = 0; i < nlive; i++)
-		if (live[i] != 0)
-			v[n++].bh_id = live[i];
+	for (i = n = 0; i < nids; i++)
+		if (ids[i] != 0)
+			v[n++].bh_id = ids[i];
 	qsort(v, (size_t)n, sizeof(*v), bk_cmp_id);
 	for (i = j = 0; i < n; i++)
 		if (j == 0 || v[i].bh_id != v[j - 1].bh_id)
 			v[j++] = v[i];
 	n = j;
-	if (n == 0) {
-		free(v);
-		return (buckets_update(b, live, 0));
-	}
-
 	for (i = 0; i < RELAYD_BUCKETS; i++)
 		if ((h = bk_find(v, n, b[i])) != NULL)
 			h->bh_have++;
-	/* Shares: the larger ones to those holding most. */
-	q = RELAYD_BUCKETS / n;
-	r = RELAYD_BUCKETS % n;
-	qsort(v, (size_t)n, sizeof(*v), bk_cmp_have);
-	for (i = 0; i < n; i++)
-		v[i].bh_want = q + (i < r);
-	qsort(v, (size_t)n, sizeof(*v), bk_cmp_id);
+	*vp = v;
+	return (n);
+}
+
+/*
+ * Gives each host of v its bh_want slots (the shares sum to 256): a
+ * host keeps its lowest slots up to its share, the rest are refilled.
+ * Returns the slots whose owner changed.
+ */
+static int
+bk_assign(uint32_t *b, struct bk_host *v, int n)
+{
+	struct bk_host	*h;
+	uint32_t	 nb[RELAYD_BUCKETS];
+	int		 i, j, changed, next;
 
 	/* Keep what fits in each share, lowest slots first. */
 	memset(nb, 0, sizeof(nb));
@@ -137,11 +128,114 @@ buckets_update(uint32_t *b, const uint32_t *live, int nlive)
 		h->bh_want--;
 		next = (next + j + 1) % n;
 	}
-	free(v);
 
 	for (i = changed = 0; i < RELAYD_BUCKETS; i++) {
 		changed += b[i] != nb[i];
 		b[i] = nb[i];
 	}
+	return (changed);
+}
+
+static struct bk_host *
+bk_find(struct bk_host *v, int n, uint32_t id)
+{
+	struct bk_host	 key;
+
+	memset(&key, 0, sizeof(key));
+	key.bh_id = id;
+	return (bsearch(&key, v, (size_t)n, sizeof(*v), bk_cmp_id));
+}
+
+/*
+ * See relayd.h.  Ids 0 and repeated ids in live are ignored.  Returns
+ * the number of slots whose owner changed, or -1 when memory runs out
+ * (b is then unchanged).
+ */
+int
+buckets_update(uint32_t *b, const uint32_t *live, int nlive)
+{
+	struct bk_host	*v;
+	int		 i, n, q, r, changed;
+
+	if (nlive <= 0) {
+		for (i = changed = 0; i < RELAYD_BUCKETS; i++) {
+			changed += b[i] != 0;
+			b[i] = 0;
+		}
+		return (changed);
+	}
+	if ((n = bk_load(&v, live, nlive, b)) == -1)
+		return (-1);
+	if (n == 0) {
+		free(v);
+		return (buckets_update(b, live, 0));
+	}
+	/* Shares: the larger ones to those holding most. */
+	q = RELAYD_BUCKETS / n;
+	r = RELAYD_BUCKETS % n;
+	qsort(v, (size_t)n, sizeof(*v), bk_cmp_have);
+	for (i = 0; i < n; i++)
+		v[i].bh_want = q + (i < r);
+	qsort(v, (size_t)n, sizeof(*v), bk_cmp_id);
+
+	changed = bk_assign(b, v, n);
+	free(v);
+	return (changed);
+}
+
+/*
+ * least-states (SCH-6): nftables cannot pick the backend with the fewest
+ * states, so the slots are weighed instead: host i's share is inverse to
+ * its state count + 1, at least one slot each, so new flows go mostly
+ * to the least loaded hosts.  counts[i] belongs to ids[i].  Moves only
+ * the slots needed to reach the new shares.  Returns the slots changed,
+ * or -1 without memory.
+ */
+int
+buckets_weigh(uint32_t *b, const uint32_t *ids, const uint64_t *counts,
+    int nids)
+{
+	struct bk_host	*v;
+	double		 w[RELAYD_BUCKETS], sum = 0, fr, best;
+	int		 i, j, n, total, changed;
+
+	if ((n = bk_load(&v, ids, nids, b)) <= 0 || n > RELAYD_BUCKETS) {
+		free(v);
+		return (n == -1 ? -1 : 0);
+	}
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < nids && ids[j] != v[i].bh_id; j++)
+			;
+		w[i] = 1.0 / ((double)counts[j] + 1.0);
+		sum += w[i];
+	}
+	for (i = total = 0; i < n; i++) {
+		v[i].bh_want = (int)(RELAYD_BUCKETS * w[i] / sum);
+		if (v[i].bh_want < 1)
+			v[i].bh_want = 1;
+		total += v[i].bh_want;
+	}
+	/* To 256 exactly: the largest remainders first, then take from the
+	 * largest shares. */
+	while (total < RELAYD_BUCKETS) {
+		for (i = 0, j = 0, best = -1; i < n; i++) {
+			fr = RELAYD_BUCKETS * w[i] / sum - v[i].bh_want;
+			if (fr > best) {
+				best = fr;
+				j = i;
+			}
+		}
+		v[j].bh_want++;
+		total++;
+	}
+	while (total > RELAYD_BUCKETS) {
+		for (i = 1, j = 0; i < n; i++)
+			if (v[i].bh_want > v[j].bh_want)
+				j = i;
+		v[j].bh_want--;
+		total--;
+	}
+	changed = bk_assign(b, v, n);
+	free(v);
 	return (changed);
 }

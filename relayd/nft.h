@@ -42,8 +42,9 @@
  *   roundrobin, least-states   numgen inc mod 256
  *   random                     numgen random mod 256
  *   source-hash                jhash ip saddr mod 256 seed K
- * (least-states: the bucket map is filled like roundrobin; pfe may move
- * buckets by per-backend state counts, spec 13.3.)
+ * (least-states: the parent counts each backend's redirected conntrack
+ * entries every interval and the pfe weighs the buckets by them, spec
+ * 13.3; buckets_weigh().)
  *
  * pftag (RDR-8): a tag name becomes the packet and conntrack mark
  *   - a number (decimal, or 0x and hex digits) from 1 to 0xffffffff is
@@ -153,5 +154,12 @@ int	 nft_parse_counters(const char *text, uint32_t *ids,
  */
 int	 ct_kill_backend(const struct sockaddr_storage *ss, uint16_t port,
 	    uint64_t *killed);
+/*
+ * least-states: counts[i] = the conntrack entries whose reply source is
+ * backend ss[i] (and port ports[i], host order, unless 0); n at most
+ * RELAYD_BUCKETS.  0, or -1 with errno.
+ */
+int	 ct_count_backends(const struct sockaddr_storage *ss,
+	    const uint16_t *ports, int n, uint64_t *counts);
 
 #endif /* RELAYD_NFT_H */

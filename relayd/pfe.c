@@ -173,11 +173,51 @@ pfe_event(struct pfe *p, const char *name, uint32_t id, const char *what,
 	json_decref(ev);
 }
 
+/*
+ * least-states: weighs the buckets of a redirect by the states of its
+ * hosts, when the counts are for the hosts it uses now.
+ */
+static void
+pfe_load(struct pfe *p, const struct m_rdr_load *ml)
+{
+	static uint32_t		 live[RELAYD_MAXHOSTS];
+	static uint64_t		 cnt[RELAYD_MAXHOSTS];
+	struct rd_redirect	*r;
+	struct m_rdr		 mr;
+	uint32_t		 j;
+	int			 i, n;
+
+	if (ml->ml_gen != p->p_gen || ml->ml_n > RELAYD_BUCKETS ||
+	    (r = conf_redirect(p->p_conf, ml->ml_id)) == NULL ||
+	    (r->r_status != RDR_ACTIVE && r->r_status != RDR_BACKUP))
+		return;
+	/* The live hosts now, with the states counted (none if absent). */
+	n = table_live(r->r_status == RDR_ACTIVE ? r->r_table : r->r_backup,
+	    live, RELAYD_MAXHOSTS);
+	if (n <= 0 || n > RELAYD_BUCKETS)
+		return;
+	for (i = 0; i < n; i++) {
+		cnt[i] = 0;
+		for (j = 0; j < ml->ml_n; j++)
+			if (ml->ml_ids[j] == live[i])
+				cnt[i] = ml->ml_counts[j];
+	}
+	if (buckets_weigh(r->r_buckets, live, cnt, n) <= 0)
+		return;
+	memset(&mr, 0, sizeof(mr));
+	mr.mr_gen = p->p_gen;
+	mr.mr_id = r->r_id;
+	mr.mr_up = 1;
+	memcpy(mr.mr_buckets, r->r_buckets, sizeof(mr.mr_buckets));
+	chan_send(&p->p_parent, M_RDR_APPLY, &mr, sizeof(mr));
+}
+
 static void
 pfe_dispatch_parent(struct chan *ch, struct msg *m, void *arg)
 {
 	struct pfe		*p = arg;
 	struct relayd_conf	*nc;
+	static struct m_rdr_load ml;
 	struct m_rdr_stats	 ms;
 	struct rd_redirect	*r;
 	uint32_t		 gen;
@@ -208,6 +248,13 @@ pfe_dispatch_parent(struct chan *ch, struct msg *m, void *arg)
 			if (ms.ms_gen == p->p_gen &&
 			    (r = conf_redirect(p->p_conf, ms.ms_id)) != NULL)
 				stats_tick(&r->r_stats, ms.ms_count);
+		}
+		break;
+	case M_RDR_LOAD:
+		/* Copied out: m_data is not aligned for uint64_t. */
+		if (m->m_len == sizeof(ml)) {
+			memcpy(&ml, m->m_data, sizeof(ml));
+			pfe_load(p, &ml);
 		}
 		break;
 	case M_RELOAD_DONE:

@@ -66,6 +66,7 @@ struct parent {
 	int			 pa_nft_started;
 	struct carp_client	*pa_carp;
 	struct event		*pa_stats;
+	struct event		*pa_load;
 	struct scripts		 pa_scripts;
 	int			 pa_nscripts;
 	uid_t			 pa_uid;
@@ -94,6 +95,7 @@ static void	 rdr_apply(struct parent *, struct rd_redirect *,
 		    const struct m_rdr *);
 static void	 rdr_none_installed(struct relayd_conf *);
 static void	 parent_stats(int, short, void *);
+static void	 parent_load(int, short, void *);
 
 __attribute__((__noreturn__)) static void
 usage(void)
@@ -152,12 +154,6 @@ parent_parse(struct parent *pa, const char *path, int collect)
 static void
 report_unserved(const struct relayd_conf *c)
 {
-	struct rd_redirect	*r;
-
-	TAILQ_FOREACH(r, &c->c_redirects, r_entry)
-		if (r->r_table->t_mode == MODE_LEASTSTATES)
-			log_warnx("redirect %s: least-states is served as "
-			    "roundrobin for now", r->r_name);
 	if (!TAILQ_EMPTY(&c->c_relays))
 		log_warnx("relays are parsed and checked but not served yet: "
 		    "no relay listens");
@@ -235,6 +231,63 @@ parent_stats(int fd, short ev, void *arg)
 	}
 	if (n > 0)
 		chan_send(&pa->pa_pfe, M_RDR_STATS, ms, n * sizeof(ms[0]));
+}
+
+/*
+ * least-states (SCH-6): every check interval, the conntrack entries of
+ * each backend a least-states redirect sends to are counted and the
+ * counts go to the pfe, which weighs the buckets.  Counting needs
+ * CAP_NET_ADMIN, hence the parent.
+ */
+static void
+parent_load(int fd, short ev, void *arg)
+{
+	static struct m_rdr_load	 ml;
+	static struct sockaddr_storage	 ss[RELAYD_BUCKETS];
+	static uint16_t			 ports[RELAYD_BUCKETS];
+	struct parent			*pa = arg;
+	struct rd_redirect		*r;
+	struct rd_table			*t;
+	struct rd_host			*h;
+	struct timeval			 tv;
+	uint32_t			 n;
+	int				 k;
+
+	(void)fd;
+	(void)ev;
+	TAILQ_FOREACH(r, &pa->pa_conf->c_redirects, r_entry) {
+		if (r->r_table->t_mode != MODE_LEASTSTATES ||
+		    r->r_status != RDR_ACTIVE)
+			continue;
+		/* Every host of the main and backup tables: the pfe knows
+		 * which of them are live. */
+		memset(&ml, 0, sizeof(ml));
+		n = 0;
+		for (k = 0; k < 2; k++) {
+			if ((t = k == 0 ? r->r_table : r->r_backup) == NULL)
+				continue;
+			TAILQ_FOREACH(h, &t->t_hosts, h_entry) {
+				if (n == RELAYD_BUCKETS)
+					break;
+				ml.ml_ids[n] = h->h_id;
+				ss[n] = h->h_ss;
+				ports[n++] = t->t_port;
+			}
+		}
+		if (n == 0)
+			continue;
+		if (ct_count_backends(ss, ports, (int)n, ml.ml_counts) == -1) {
+			log_warn("redirect %s: counting states", r->r_name);
+			continue;
+		}
+		ml.ml_gen = pa->pa_gen;
+		ml.ml_id = r->r_id;
+		ml.ml_n = n;
+		chan_send(&pa->pa_pfe, M_RDR_LOAD, &ml, sizeof(ml));
+	}
+	tv.tv_sec = pa->pa_conf->c_interval;
+	tv.tv_usec = 0;
+	(void)evtimer_add(pa->pa_load, &tv);
 }
 
 /* A parsed configuration has nothing installed yet. */
@@ -748,8 +801,12 @@ main(int argc, char *argv[])
 
 		if ((pa.pa_stats = event_new(pa.pa_base, -1, EV_PERSIST,
 		    parent_stats, &pa)) == NULL ||
-		    event_add(pa.pa_stats, &tv) == -1)
+		    event_add(pa.pa_stats, &tv) == -1 ||
+		    (pa.pa_load = evtimer_new(pa.pa_base, parent_load,
+		    &pa)) == NULL)
 			fatalx("statistics timer");
+		tv.tv_sec = pa.pa_conf->c_interval;
+		(void)evtimer_add(pa.pa_load, &tv);
 	}
 	log_info("startup: %s, control socket %s", pa.pa_conffile,
 	    pa.pa_sockpath);
@@ -760,6 +817,7 @@ main(int argc, char *argv[])
 	for (i = 0; i < 4; i++)
 		event_free(sigev[i]);
 	event_free(pa.pa_stats);
+	event_free(pa.pa_load);
 	if (pa.pa_carp != NULL)
 		carp_client_free(pa.pa_carp);
 	nft_close(pa.pa_nft);

@@ -348,6 +348,13 @@ void	 hce_host_reset(struct rd_host *h);
  * floor(256/n) or ceil(256/n) buckets.  Returns the buckets changed.
  */
 int	 buckets_update(uint32_t *b, const uint32_t *live, int nlive);
+/*
+ * least-states: re-weighs b for the hosts ids[] holding counts[] states
+ * each (shares inverse to count + 1, at least one slot each), moving as
+ * few slots as needed.  Returns the buckets changed, or -1.
+ */
+int	 buckets_weigh(uint32_t *b, const uint32_t *ids,
+	    const uint64_t *counts, int n);
 
 /* stats.c: one statistics tick from a redirect's counter value. */
 void	 stats_tick(struct rd_stats *, uint64_t counter);
@@ -373,7 +380,8 @@ enum relayd_msg {
 	M_RELOAD_DONE,		/* parent -> pfe: "" or the error text */
 	M_LOG_VERBOSE,		/* pfe -> parent -> children: int */
 	M_STOP,			/* pfe -> parent */
-	M_RDR_STATS		/* parent -> pfe: struct m_rdr_stats[] */
+	M_RDR_STATS,		/* parent -> pfe: struct m_rdr_stats[] */
+	M_RDR_LOAD		/* parent -> pfe: struct m_rdr_load */
 };
 
 struct m_host_status {
@@ -401,6 +409,15 @@ struct m_rdr_stats {
 	uint32_t	 ms_gen;
 	uint32_t	 ms_id;
 	uint64_t	 ms_count;		/* the nft counter: new flows */
+};
+
+/* least-states: the states each host of a redirect's buckets holds. */
+struct m_rdr_load {
+	uint32_t	 ml_gen;
+	uint32_t	 ml_id;
+	uint32_t	 ml_n;
+	uint32_t	 ml_ids[RELAYD_BUCKETS];
+	uint64_t	 ml_counts[RELAYD_BUCKETS];
 };
 
 struct m_demote {

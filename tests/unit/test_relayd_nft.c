@@ -927,6 +927,66 @@ test_statistics_follow_the_counter_and_its_resets(void **state)
 	assert_int_equal(st.st_avg_day, 0);
 }
 
+static int
+held(const uint32_t *b, uint32_t id)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < RELAYD_BUCKETS; i++)
+		n += b[i] == id;
+	return (n);
+}
+
+static void
+test_least_states_gives_the_idle_host_most_buckets(void **state)
+{
+	uint32_t	 b[RELAYD_BUCKETS], old[RELAYD_BUCKETS];
+	uint32_t	 ids[3] = { 7, 8, 9 };
+	uint64_t	 cnt[3] = { 0, 99, 99 };
+	int		 i, moved, ch;
+
+	(void)state;
+	memset(b, 0, sizeof(b));
+	(void)buckets_update(b, ids, 3);
+	memcpy(old, b, sizeof(b));
+	ch = buckets_weigh(b, ids, cnt, 3);
+	/* Weights 1, 1/100, 1/100: 256 x 100/102 = 250.98 -> 251. */
+	assert_int_equal(held(b, 7), 251);
+	assert_int_equal(held(b, 8) + held(b, 9), 5);
+	assert_true(held(b, 8) >= 1 && held(b, 9) >= 1);
+	/* Only what changed owner moved: host 7 kept its own 86. */
+	for (i = moved = 0; i < RELAYD_BUCKETS; i++) {
+		if (old[i] == 7)
+			assert_int_equal(b[i], 7);
+		moved += old[i] != b[i];
+	}
+	assert_int_equal(moved, ch);
+	assert_int_equal(moved, 251 - 86);
+	/* Same counts again: nothing moves. */
+	assert_int_equal(buckets_weigh(b, ids, cnt, 3), 0);
+}
+
+static void
+test_least_states_with_equal_counts_is_even(void **state)
+{
+	uint32_t	 b[RELAYD_BUCKETS];
+	uint32_t	 ids[3] = { 1, 2, 3 };
+	uint64_t	 cnt[3] = { 5, 5, 5 };
+
+	(void)state;
+	memset(b, 0, sizeof(b));
+	(void)buckets_update(b, ids, 3);
+	assert_int_equal(buckets_weigh(b, ids, cnt, 3), 0);
+	assert_true(held(b, 1) >= 85 && held(b, 1) <= 86);
+	/* Every host keeps at least one bucket however loaded. */
+	cnt[0] = 0;
+	cnt[1] = cnt[2] = 1000000;
+	(void)buckets_weigh(b, ids, cnt, 3);
+	assert_int_equal(held(b, 2), 1);
+	assert_int_equal(held(b, 3), 1);
+	assert_int_equal(held(b, 1), 254);
+}
+
 int
 main(void)
 {
@@ -941,6 +1001,9 @@ main(void)
 		cmocka_unit_test(
 		    test_buckets_ignore_zero_and_repeats_and_empty_with_none),
 		cmocka_unit_test(test_tag_marks_follow_the_documented_rule),
+		cmocka_unit_test(
+		    test_least_states_gives_the_idle_host_most_buckets),
+		cmocka_unit_test(test_least_states_with_equal_counts_is_even),
 		cmocka_unit_test(
 		    test_session_counters_are_read_from_nfts_listing),
 		cmocka_unit_test(
