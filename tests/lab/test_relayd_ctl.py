@@ -15,7 +15,7 @@ of `show hosts` keeps OpenBSD's layout byte for byte.
 import re
 
 from lab import wait_until
-from relayd_lab import (SERVER_IPS, even, parse_show, relayd_conf,
+from relayd_lab import (RELAYCTL, SERVER_IPS, even, parse_show, relayd_conf,
     start_scene)
 
 S1, S2, S3, S4 = SERVER_IPS
@@ -230,3 +230,35 @@ def test_keywords_accept_a_unique_prefix(relayd_lab, relayd):
     assert parse_show(a) and a.splitlines()[0] == HEADER, a
     assert [(r["type"], r["name"]) for r in parse_show(a)] == \
         [(r["type"], r["name"]) for r in parse_show(d.text("hosts"))]
+
+
+def test_monitor_prints_host_changes_as_they_happen(relayd_lab, relayd):
+    """
+    CTL-13: `relayctl monitor`, started before relayd has its control
+    socket, connects when it appears and prints OpenBSD's event lines: a
+    server dying gives a host_status event with the host's id and
+    "state: down", a relayctl host disable a ctl_host_disable event.
+    """
+    rl = relayd_lab
+    d = relayd(rl.box, relayd_conf(check="tcp", backup=()), wait=False)
+    mon = rl.box.popen([RELAYCTL, "-s", d.sock, "monitor"])
+    try:
+        d.wait_states({ip: "up" for ip in SERVER_IPS[:3]}, 15)
+        s1 = d.hosts()[SERVER_IPS[0]]["id"]
+        s2 = d.hosts()[SERVER_IPS[1]]["id"]
+        rl.ws("s1").kill()
+        d.wait_states({SERVER_IPS[0]: "down"}, 10)
+        ctl_ok(d, "host", "disable", SERVER_IPS[1])
+
+        def seen():
+            t = mon.log_text()
+            return re.search(r"host_status: imsg type \d+ len \d+ peerid "
+                r"\d+ pid \d+\n\ttimestamp: \d+, .*\n\tid: %d\n"
+                r"\tstate: down\n" % s1, t) and re.search(
+                r"ctl_host_disable: imsg type \d+ len \d+ peerid \d+ "
+                r"pid \d+\n\ttimestamp: \d+, .*\n\tid: %d\n" % s2, t)
+        wait_until(seen, 5, desc=lambda: "monitor lines:\n%s" %
+            mon.log_text()[-2000:])
+        assert mon.alive()
+    finally:
+        mon.stop()
