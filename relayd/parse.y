@@ -904,6 +904,8 @@ static int	 is_defined(const struct parse *, const char *);
 static void	 errfn_stderr(void *, const char *);
 static int	 resolve(struct parse *, const struct tok *,
 		    struct sockaddr_storage *, int);
+static long	 link_group_id(const char *);
+static int	 link_in_group(const char *, long);
 static int	 resolve_if(const char *, struct sockaddr_storage *, int);
 static int	 resolve_dns(const char *, struct sockaddr_storage *, int);
 static int	 ss_from_addr(const struct addr *, struct sockaddr_storage *);
@@ -2648,20 +2650,78 @@ ss_from_addr(const struct addr *a, struct sockaddr_storage *ss)
 	return (1);
 }
 
-/* CFG-4: an interface's first IPv4 address, then its others. */
+/*
+ * CFG-4, Linux: an interface group is a link group (ip link set IF group
+ * G), named in iproute2's group file; "egress" works once the operator
+ * names a group so and puts the outside interfaces in it.  The id of
+ * group name, or -1.
+ */
+static long
+link_group_id(const char *name)
+{
+	static const char *const files[] = {
+		"/etc/iproute2/group", "/usr/share/iproute2/group"
+	};
+	char		 line[256], n[64];
+	FILE		*f;
+	long		 v, id = -1;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]) && id == -1; i++) {
+		if ((f = fopen(files[i], "re")) == NULL)
+			continue;
+		while (id == -1 && fgets(line, sizeof(line), f) != NULL)
+			if (line[0] != '#' &&
+			    sscanf(line, "%li %63s", &v, n) == 2 &&
+			    strcmp(n, name) == 0 && v >= 0)
+				id = v;
+		(void)fclose(f);
+	}
+	return (id);
+}
+
+static int
+link_in_group(const char *ifname, long id)
+{
+	char	 path[64 + IFNAMSIZ];
+	FILE	*f;
+	long	 v;
+	int	 in = 0;
+
+	(void)snprintf(path, sizeof(path), "/sys/class/net/%s/netdev_group",
+	    ifname);
+	if ((f = fopen(path, "re")) == NULL)
+		return (0);
+	in = fscanf(f, "%li", &v) == 1 && v == id;
+	(void)fclose(f);
+	return (in);
+}
+
+/*
+ * CFG-4: an interface's first IPv4 address, then its others; or those of
+ * every interface of a group.
+ */
 static int
 resolve_if(const char *name, struct sockaddr_storage *ss, int max)
 {
 	struct ifaddrs		*ifa, *i;
 	struct sockaddr_in6	*s6;
-	int			 n = 0, pass;
+	long			 group = -1;
+	int			 n = 0, pass, found = 0;
 
 	if (strlen(name) >= IFNAMSIZ || getifaddrs(&ifa) == -1)
 		return (0);
+	for (i = ifa; i != NULL && !found; i = i->ifa_next)
+		found = strcmp(i->ifa_name, name) == 0;
+	if (!found && (group = link_group_id(name)) == -1) {
+		freeifaddrs(ifa);
+		return (0);
+	}
 	for (pass = 0; pass < 2; pass++)
 		for (i = ifa; i != NULL && n < max; i = i->ifa_next) {
-			if (i->ifa_addr == NULL ||
-			    strcmp(i->ifa_name, name) != 0)
+			if (i->ifa_addr == NULL || (group == -1 ?
+			    strcmp(i->ifa_name, name) != 0 :
+			    !link_in_group(i->ifa_name, group)))
 				continue;
 			if (pass == 0 && i->ifa_addr->sa_family == AF_INET) {
 				memset(&ss[n], 0, sizeof(ss[n]));

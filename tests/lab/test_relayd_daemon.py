@@ -9,6 +9,8 @@ one nftables table, inet hakit_relayd, which SIGTERM removes while a
 table of the operator's in the same namespace stays as it was.
 """
 
+import re
+
 import pytest
 
 from lab import wait_until
@@ -117,3 +119,25 @@ def test_relayd_refuses_to_start_on_a_bad_file(relayd_lab, relayd_bin):
     assert r.returncode != 0, r
     assert "%s:4:" % path in r.stderr, r.stderr
     assert "inet " + NFT_TABLE not in nft_tables(rl.box)
+
+
+def test_an_interface_group_name_stands_for_its_interfaces(lab, relayd_bin):
+    """
+    CFG-4 on Linux: a group in relayd.conf (OpenBSD's "egress") is a
+    link group, named in iproute2's group file.  "default" (group 0)
+    gives the addresses of every interface still in group 0, IPv4 first;
+    an interface moved to another group is left out.
+    """
+    h = lab.add_host("g")
+    for i, addr in ((0, "192.0.2.7/24"), (1, "198.51.100.7/24")):
+        h.run(["ip", "link", "add", "d%d" % i, "type", "veth", "peer",
+            "name", "d%dp" % i])
+        h.run(["ip", "addr", "add", addr, "dev", "d%d" % i])
+    h.run(["ip", "link", "set", "d1", "group", "5"])
+    conf = lab.write("group.conf", "table <web> { 198.51.100.11 }\n"
+        'redirect "www" {\n\tlisten on default port 80\n'
+        "\tforward to <web> port 80 check tcp\n}\n")
+    r = h.run([RELAYD, "-nv", "-f", conf], check=False)
+    assert r.returncode == 0, r.stderr
+    assert re.findall(r"listen on (\S+) port 80", r.stdout) == \
+        ["127.0.0.1", "192.0.2.7", "::1"], r.stdout
