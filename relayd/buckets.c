@@ -12,10 +12,11 @@
  *  - a host keeps the slots it has up to its share: the 256 % n larger
  *    shares go to the hosts holding most now (ties: lower id), so an
  *    unchanged live set changes nothing;
- *  - the slots a host gives up are its highest-numbered ones; slots of
- *    departed hosts and those given up are refilled in slot order,
- *    cycling through the hosts below their share in id order, so a fresh
- *    table interleaves hosts (1 2 3 1 2 3 ...) and roundrobin through
+ *  - the slots a host gives up are spread evenly over those it holds;
+ *    slots of departed hosts and those given up are refilled in slot
+ *    order, cycling through the hosts below their share in id order, so
+ *    a fresh table interleaves hosts (1 2 3 1 2 3 ...), hosts that come
+ *    up one by one end up interleaved too, and roundrobin through
  *    "numgen inc" alternates hosts flow by flow.
  * Only slots of departed hosts, or the fewest needed for a newcomer's
  * share, change owner, so source-hash clients mostly stay put.
@@ -31,6 +32,8 @@ struct bk_host {
 	uint32_t	 bh_id;
 	int		 bh_have;	/* slots held now */
 	int		 bh_want;	/* share */
+	int		 bh_keep;	/* of those held, kept */
+	int		 bh_seen;	/* held slots met so far */
 };
 
 static int	 bk_cmp_id(const void *, const void *);
@@ -102,12 +105,25 @@ bk_assign(uint32_t *b, struct bk_host *v, int n)
 	uint32_t	 nb[RELAYD_BUCKETS];
 	int		 i, j, changed, next;
 
-	/* Keep what fits in each share, lowest slots first. */
+	/*
+	 * Keep what fits in each share, spread over the slots the host
+	 * holds (its j-th slot stays when floor((j + 1) * want / have)
+	 * steps), so the slots it gives up, and the newcomer that takes
+	 * them, are spread round the ring: numgen's roundrobin then
+	 * alternates hosts instead of sending a run of flows to one.
+	 */
 	memset(nb, 0, sizeof(nb));
+	for (i = 0; i < n; i++) {
+		v[i].bh_keep = v[i].bh_want < v[i].bh_have ? v[i].bh_want :
+		    v[i].bh_have;
+		v[i].bh_seen = 0;
+	}
 	for (i = 0; i < RELAYD_BUCKETS; i++) {
 		if ((h = bk_find(v, n, b[i])) == NULL)
 			continue;
-		if (h->bh_want > 0) {
+		j = h->bh_seen++;
+		if ((long)(j + 1) * h->bh_keep / h->bh_have >
+		    (long)j * h->bh_keep / h->bh_have) {
 			nb[i] = b[i];
 			h->bh_want--;
 		}

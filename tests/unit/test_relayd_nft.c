@@ -987,6 +987,35 @@ test_least_states_with_equal_counts_is_even(void **state)
 	assert_int_equal(held(b, 1), 254);
 }
 
+static void
+test_hosts_that_come_up_one_by_one_end_interleaved(void **state)
+{
+	uint32_t	 b[RELAYD_BUCKETS], ids[4] = { 1, 2, 3, 4 };
+	int		 i, k, n, run, maxrun;
+
+	(void)state;
+	memset(b, 0, sizeof(b));
+	for (n = 1; n <= 4; n++) {
+		(void)buckets_update(b, ids, n);
+		/* Roundrobin walks the slots in order: no host gets a long
+		 * run of flows, every host is met within a few slots. */
+		for (i = 1, run = maxrun = 1; i < RELAYD_BUCKETS; i++) {
+			run = b[i] == b[i - 1] ? run + 1 : 1;
+			if (run > maxrun)
+				maxrun = run;
+		}
+		assert_true(n == 1 || maxrun <= 2);
+		for (i = 0; i + 3 * n <= RELAYD_BUCKETS; i++)
+			for (k = 0; k < n; k++) {
+				int	 j, seen = 0;
+
+				for (j = i; j < i + 3 * n; j++)
+					seen |= b[j] == ids[k];
+				assert_true(seen);
+			}
+	}
+}
+
 int
 main(void)
 {
@@ -1001,6 +1030,8 @@ main(void)
 		cmocka_unit_test(
 		    test_buckets_ignore_zero_and_repeats_and_empty_with_none),
 		cmocka_unit_test(test_tag_marks_follow_the_documented_rule),
+		cmocka_unit_test(
+		    test_hosts_that_come_up_one_by_one_end_interleaved),
 		cmocka_unit_test(
 		    test_least_states_gives_the_idle_host_most_buckets),
 		cmocka_unit_test(test_least_states_with_equal_counts_is_even),
