@@ -505,13 +505,22 @@ script_run(struct parent *pa, uint32_t id)
 		chan_send(&pa->pa_hce, M_SCRIPT_DONE, &sc, sizeof(sc));
 		return;
 	case 0:
+		/* Down (exit 0) when the script cannot run; said once per
+		 * failure, the log is the operator's only clue. */
 		if (setgroups(1, &pa->pa_gid) == -1 ||
 		    setresgid(pa->pa_gid, pa->pa_gid, pa->pa_gid) == -1 ||
-		    setresuid(pa->pa_uid, pa->pa_uid, pa->pa_uid) == -1)
+		    setresuid(pa->pa_uid, pa->pa_uid, pa->pa_uid) == -1) {
+			log_warn("script check of %s: dropping to %s",
+			    h->h_name, RELAYD_USER);
 			_exit(0);
+		}
 		(void)signal(SIGPIPE, SIG_DFL);
+		if (chdir("/") == -1)
+			_exit(0);
 		execl(t->t_check.ck_path, t->t_check.ck_path, h->h_name,
 		    (char *)NULL);
+		log_warn("script check of %s: %s", h->h_name,
+		    t->t_check.ck_path);
 		_exit(0);
 	default:
 		break;
