@@ -455,6 +455,19 @@ def ensure_user():
     return True
 
 
+def user_can_exec():
+    """None if the relayd user can run a program here, else why not.
+    A root directory only root may enter (some build chroots make / mode
+    0700) stops every unprivileged exec, check scripts included."""
+    r = subprocess.run(["setpriv", "--reuid", USER, "--regid", USER,
+        "--clear-groups", "/bin/sh", "-c", "exit 0"], capture_output=True,
+        text=True, timeout=30)
+    if r.returncode == 0:
+        return None
+    return "user %s cannot run /bin/sh here (/ is mode %o): %s" % (USER,
+        os.stat("/").st_mode & 0o7777, r.stderr.strip()[:200])
+
+
 ROW = re.compile(r"^(\d+)\s*\t(\S+)\s*\t(.*?)\s*\t(.*?)\s*\t(.*)$")
 EXTRA = "\t        \t"
 

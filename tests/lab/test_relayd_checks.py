@@ -19,7 +19,7 @@ import pytest
 
 from lab import hold
 from relayd_lab import (HTTP_PORT, SERVER_IPS, check_methods, parse_show,
-    relayd_conf)
+    relayd_conf, user_can_exec)
 
 S1, S2 = SERVER_IPS[:2]
 
@@ -55,6 +55,9 @@ def test_every_check_method_marks_a_dead_server_down_and_a_healthy_one_up(
     """
     rl = relayd_lab
     if method.id == "script":
+        why = user_can_exec()
+        if why is not None:
+            pytest.skip(why)
         method = [m for m in check_methods(rl.script) if m.id == "script"][0]
     d = two_hosts(rl, relayd, method.words, method.port)
     st, why = d.reason(S1)
