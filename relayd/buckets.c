@@ -95,7 +95,8 @@ bk_load(struct bk_host **vp, const uint32_t *ids, int nids,
 
 /*
  * Gives each host of v its bh_want slots (the shares sum to 256): a
- * host keeps its lowest slots up to its share, the rest are refilled.
+ * host keeps its share spread over the slots it holds, the rest are
+ * refilled.
  * Returns the slots whose owner changed.
  */
 static int

@@ -212,7 +212,8 @@ conf_merge_state(struct relayd_conf *newc, const struct relayd_conf *oldc)
 		otp = conf_template(oldc, ot->t_template);
 		if (ot->t_disabled && otp != NULL && !otp->tp_disabled)
 			t->t_disabled = 1;
-		t->t_demoted = ot->t_demoted;
+		if (strcmp(t->t_demote, ot->t_demote) == 0)
+			t->t_demoted = ot->t_demoted;
 		if (!conf_check_equal(&t->t_check, &ot->t_check))
 			continue;
 		t->t_up = 0;
@@ -232,8 +233,12 @@ conf_merge_state(struct relayd_conf *newc, const struct relayd_conf *oldc)
 	TAILQ_FOREACH(r, &newc->c_redirects, r_entry) {
 		if ((orr = conf_redirect_byname(oldc, r->r_name)) == NULL)
 			continue;
-		if (orr->r_disabled)
-			r->r_disabled = 1;
+		/* relayctl's enable or disable outlives a reload; without
+		 * one, the file's word counts. */
+		if (orr->r_ctl != 0) {
+			r->r_ctl = orr->r_ctl;
+			r->r_disabled = orr->r_ctl == 2;
+		}
 		r->r_status = orr->r_status;
 		for (i = 0; i < RELAYD_BUCKETS; i++)
 			r->r_buckets[i] = bucket_map(newc, oldc,

@@ -31,6 +31,7 @@ struct hcep {
 	struct hce		*hp_hce;
 	struct chan		 hp_parent;
 	struct chan		 hp_pfe;
+	uint32_t		 hp_gen;
 	struct m_host_status	 hp_batch[HCEP_BATCH];
 	size_t			 hp_nbatch;
 };
@@ -58,6 +59,7 @@ hcep_status(void *arg, const struct rd_host *h, int changed)
 
 	hs = &hp->hp_batch[hp->hp_nbatch++];
 	memset(hs, 0, sizeof(*hs));
+	hs->hs_gen = hp->hp_gen;
 	hs->hs_id = h->h_id;
 	hs->hs_state = h->h_state;
 	hs->hs_reason = h->h_reason;
@@ -90,12 +92,18 @@ static const struct hce_ops hcep_ops = {
 	hcep_status, hcep_sync, hcep_script
 };
 
+/* The id of a message made for our configuration, or -1. */
 static int
-msg_u32(const struct msg *m, uint32_t *v)
+msg_id(const struct hcep *hp, const struct msg *m, uint32_t *id)
 {
-	if (m->m_len != sizeof(*v))
+	struct m_id	 mi;
+
+	if (m->m_len != sizeof(mi))
 		return (-1);
-	memcpy(v, m->m_data, sizeof(*v));
+	memcpy(&mi, m->m_data, sizeof(mi));
+	if (mi.mi_gen != hp->hp_gen)
+		return (-1);
+	*id = mi.mi_id;
 	return (0);
 }
 
@@ -116,10 +124,13 @@ hcep_dispatch_parent(struct chan *ch, struct msg *m, void *arg)
 			break;
 		if (nc == NULL)
 			fatalx("hce: cannot take the new configuration");
+		/* Results so far name hosts of the old configuration. */
+		hcep_flush(hp);
 		conf_merge_state(nc, hp->hp_conf);
 		hce_set_conf(hp->hp_hce, nc);
 		conf_free(hp->hp_conf);
 		hp->hp_conf = nc;
+		hp->hp_gen = gen;
 		break;
 	case M_SCRIPT_DONE:
 		if (m->m_len != sizeof(sc))
@@ -155,7 +166,7 @@ hcep_dispatch_pfe(struct chan *ch, struct msg *m, void *arg)
 		return;
 	case M_HOST_ENABLE:
 	case M_HOST_DISABLE:
-		if (msg_u32(m, &id) == -1 ||
+		if (msg_id(hp, m, &id) == -1 ||
 		    (h = conf_host(hp->hp_conf, id)) == NULL)
 			break;
 		TAILQ_FOREACH(t, &hp->hp_conf->c_tables, t_entry)
@@ -168,7 +179,7 @@ hcep_dispatch_pfe(struct chan *ch, struct msg *m, void *arg)
 		return;
 	case M_TABLE_ENABLE:
 	case M_TABLE_DISABLE:
-		if (msg_u32(m, &id) == -1 ||
+		if (msg_id(hp, m, &id) == -1 ||
 		    (t = conf_table(hp->hp_conf, id)) == NULL)
 			break;
 		t->t_disabled = m->m_type == M_TABLE_DISABLE;
@@ -192,8 +203,10 @@ hce_main(struct relayd_conf *conf, int parentfd, int pfefd, int verbose)
 	memset(&hp, 0, sizeof(hp));
 	hp.hp_conf = conf;
 	log_setverbose(verbose);
+	/* ^C reaches the whole process group: the parent coordinates the
+	 * stop.  SIGTERM (the parent's cleanup) ends the child. */
 	(void)signal(SIGINT, SIG_IGN);
-	(void)signal(SIGTERM, SIG_IGN);
+	(void)signal(SIGTERM, SIG_DFL);
 	(void)signal(SIGHUP, SIG_IGN);
 	(void)signal(SIGPIPE, SIG_IGN);
 	/* HCE-1: raw sockets made before the drop. */

@@ -650,14 +650,17 @@ nft_rdr_departed(const struct rd_redirect *r, const uint32_t *b)
 	return (!any);
 }
 
-/* r looks installed: active or backup, enabled, a host in a bucket. */
+/*
+ * r is installed: active or backup with a host in a bucket.  In the
+ * parent r_status is what is installed, whatever the file's "disable"
+ * says (relayctl may have enabled it since).
+ */
 static int
 nft_rdr_up(const struct rd_redirect *r)
 {
 	int	 i;
 
-	if (r->r_disabled || (r->r_status != RDR_ACTIVE &&
-	    r->r_status != RDR_BACKUP))
+	if (r->r_status != RDR_ACTIVE && r->r_status != RDR_BACKUP)
 		return (0);
 	for (i = 0; i < RELAYD_BUCKETS; i++)
 		if (r->r_buckets[i] != 0)

@@ -91,7 +91,6 @@ pfe_update(struct pfe *p, int force)
 	struct rd_table		*t;
 	struct rd_redirect	*r;
 	struct m_rdr		 mr;
-	struct m_demote		 md;
 	enum rdr_status		 st;
 	int			 n, changed, up;
 
@@ -101,17 +100,6 @@ pfe_update(struct pfe *p, int force)
 			pfe_event(p, "ctl_table_changed", t->t_id, t->t_name,
 			    NULL);
 		t->t_up = n;
-		if (t->t_demote[0] == '\0')
-			continue;
-		/* TBL-9: demoted while no host is live. */
-		if ((n == 0) != (t->t_demoted != 0)) {
-			memset(&md, 0, sizeof(md));
-			(void)strlcpy(md.md_group, t->t_demote,
-			    sizeof(md.md_group));
-			md.md_delta = n == 0 ? 1 : -1;
-			t->t_demoted = n == 0;
-			chan_send(&p->p_parent, M_DEMOTE, &md, sizeof(md));
-		}
 	}
 	TAILQ_FOREACH(r, &p->p_conf->c_redirects, r_entry) {
 		n = 0;
@@ -150,6 +138,56 @@ pfe_update(struct pfe *p, int force)
 		mr.mr_up = up;
 		memcpy(mr.mr_buckets, r->r_buckets, sizeof(mr.mr_buckets));
 		chan_send(&p->p_parent, M_RDR_APPLY, &mr, sizeof(mr));
+	}
+}
+
+static void
+pfe_demote_send(struct pfe *p, const char *group, int delta)
+{
+	struct m_demote	 md;
+
+	memset(&md, 0, sizeof(md));
+	(void)strlcpy(md.md_group, group, sizeof(md.md_group));
+	md.md_delta = delta;
+	chan_send(&p->p_parent, M_DEMOTE, &md, sizeof(md));
+}
+
+/*
+ * TBL-9: a table with "demote" holds its carp group demoted while none
+ * of its hosts is live.  Judged at the end of a check round, as
+ * OpenBSD's pfe_sync does, so a start or a reload (hosts unknown) does
+ * not demote before the checks have spoken.
+ */
+static void
+pfe_demote(struct pfe *p)
+{
+	struct rd_table	*t;
+	int		 down;
+
+	TAILQ_FOREACH(t, &p->p_conf->c_tables, t_entry) {
+		if (t->t_demote[0] == '\0')
+			continue;
+		down = t->t_up == 0;
+		if (down != (t->t_demoted != 0)) {
+			t->t_demoted = down;
+			pfe_demote_send(p, t->t_demote, down ? 1 : -1);
+		}
+	}
+}
+
+/* Before a reload: a demoted table that goes, or changes group, lifts
+ * its demotion (conf_merge_state carries it only for the same group). */
+static void
+pfe_demote_drop(struct pfe *p, const struct relayd_conf *nc)
+{
+	struct rd_table	*t, *n;
+
+	TAILQ_FOREACH(t, &p->p_conf->c_tables, t_entry) {
+		if (!t->t_demoted)
+			continue;
+		if ((n = conf_table_byname(nc, t->t_name)) == NULL ||
+		    strcmp(n->t_demote, t->t_demote) != 0)
+			pfe_demote_send(p, t->t_demote, -1);
 	}
 }
 
@@ -232,6 +270,7 @@ pfe_dispatch_parent(struct chan *ch, struct msg *m, void *arg)
 			break;
 		if (nc == NULL)
 			fatalx("pfe: cannot take the new configuration");
+		pfe_demote_drop(p, nc);
 		conf_merge_state(nc, p->p_conf);
 		rdr_carry_over(nc, p->p_conf);
 		conf_free(p->p_conf);
@@ -282,8 +321,10 @@ pfe_host_status(struct pfe *p, const struct m_host_status *hs)
 	struct rd_host	*h;
 	enum host_state	 old;
 
-	if ((h = conf_host(p->p_conf, hs->hs_id)) == NULL || h->h_disabled)
-		return (0);	/* a result for a host disabled meanwhile */
+	if (hs->hs_gen != p->p_gen ||
+	    (h = conf_host(p->p_conf, hs->hs_id)) == NULL || h->h_disabled)
+		return (0);	/* another configuration's, or a host disabled
+				   meanwhile */
 	if (hs->hs_state > HOST_DOWN || hs->hs_reason >= HCE_NREASONS)
 		return (0);
 	old = h->h_state;
@@ -322,6 +363,7 @@ pfe_dispatch_hce(struct chan *ch, struct msg *m, void *arg)
 			pfe_update(p, 0);
 		break;
 	case M_SYNC:
+		pfe_demote(p);
 		pfe_event(p, "sync", 0, NULL, NULL);
 		break;
 	default:
@@ -417,10 +459,13 @@ host_set_disabled(struct pfe *p, struct rd_host *h, int off)
 {
 	struct rd_table	*t;
 	struct rd_host	*c;
+	struct m_id	 mi;
 	uint32_t	 id = h->h_id;
 
-	chan_send(&p->p_hce, off ? M_HOST_DISABLE : M_HOST_ENABLE, &id,
-	    sizeof(id));
+	mi.mi_gen = p->p_gen;
+	mi.mi_id = id;
+	chan_send(&p->p_hce, off ? M_HOST_DISABLE : M_HOST_ENABLE, &mi,
+	    sizeof(mi));
 	/* The parent's children follow it (spec 10). */
 	TAILQ_FOREACH(t, &p->p_conf->c_tables, t_entry)
 		TAILQ_FOREACH(c, &t->t_hosts, h_entry) {
@@ -437,6 +482,7 @@ static void
 table_set_disabled(struct pfe *p, struct rd_table *t, int off)
 {
 	struct rd_host	*h;
+	struct m_id	 mi;
 	uint32_t	 id = t->t_id;
 
 	t->t_disabled = off;
@@ -444,8 +490,10 @@ table_set_disabled(struct pfe *p, struct rd_table *t, int off)
 		TAILQ_FOREACH(h, &t->t_hosts, h_entry)
 			if (!h->h_disabled)
 				hce_host_reset(h);
-	chan_send(&p->p_hce, off ? M_TABLE_DISABLE : M_TABLE_ENABLE, &id,
-	    sizeof(id));
+	mi.mi_gen = p->p_gen;
+	mi.mi_id = id;
+	chan_send(&p->p_hce, off ? M_TABLE_DISABLE : M_TABLE_ENABLE, &mi,
+	    sizeof(mi));
 	pfe_event(p, off ? "ctl_table_disable" : "ctl_table_enable", id,
 	    t->t_name, NULL);
 }
@@ -490,6 +538,7 @@ pfe_ctl_toggle(struct pfe *p, const char *cmd, const json_t *req)
 			return (ctl_reply_error("redirect already %s",
 			    off ? "disabled" : "enabled"));
 		r->r_disabled = off;
+		r->r_ctl = off ? 2 : 1;
 		/* Spec 10: a disabled redirect's tables are disabled too. */
 		if (r->r_table->t_disabled != off)
 			table_set_disabled(p, r->r_table, off);
@@ -565,8 +614,10 @@ pfe_main(struct relayd_conf *conf, int parentfd, int hcefd,
 	memset(&p, 0, sizeof(p));
 	p.p_conf = conf;
 	log_setverbose(verbose);
+	/* ^C reaches the whole process group: the parent coordinates the
+	 * stop.  SIGTERM (the parent's cleanup) ends the child. */
 	(void)signal(SIGINT, SIG_IGN);
-	(void)signal(SIGTERM, SIG_IGN);
+	(void)signal(SIGTERM, SIG_DFL);
 	(void)signal(SIGHUP, SIG_IGN);
 	(void)signal(SIGPIPE, SIG_IGN);
 	if ((p.p_base = event_base_new()) == NULL)

@@ -54,7 +54,9 @@ struct parent {
 	struct relayd_conf	*pa_conf;
 	uint32_t		 pa_gen;
 	const char		*pa_conffile;
-	const char		*pa_sockpath;
+	char			 pa_sockpath[108];	/* a copy: the
+						   configuration it may come
+						   from is freed at reload */
 	const char		*pa_carpsock;
 	const char		*const *pa_defines;
 	int			 pa_ndefines;
@@ -71,8 +73,6 @@ struct parent {
 	int			 pa_nscripts;
 	uid_t			 pa_uid;
 	gid_t			 pa_gid;
-	char			 pa_err[1024];	/* last parse errors */
-	size_t			 pa_errlen;
 };
 
 static struct parent	*the_parent;	/* for the atexit cleanup */
@@ -112,23 +112,12 @@ parent_stderr(void *arg, const char *msg)
 	(void)fprintf(stderr, "%s\n", msg);
 }
 
-/* Reload errors go to the log and are kept for the pfe's reply. */
+/* Reload errors go to the log (relayd runs detached). */
 static void
 parent_collect(void *arg, const char *msg)
 {
-	struct parent	*pa = arg;
-	int		 n;
-
+	(void)arg;
 	log_warnx("%s", msg);
-	if (pa->pa_errlen >= sizeof(pa->pa_err) - 1)
-		return;
-	n = snprintf(pa->pa_err + pa->pa_errlen,
-	    sizeof(pa->pa_err) - pa->pa_errlen, "%s%s",
-	    pa->pa_errlen > 0 ? "; " : "", msg);
-	if (n > 0)
-		pa->pa_errlen += (size_t)n;
-	if (pa->pa_errlen >= sizeof(pa->pa_err))
-		pa->pa_errlen = sizeof(pa->pa_err) - 1;
 }
 
 static struct relayd_conf *
@@ -142,8 +131,6 @@ parent_parse(struct parent *pa, const char *path, int collect)
 	po.po_err = collect ? parent_collect : parent_stderr;
 	po.po_arg = pa;
 	po.po_resolve = 1;
-	pa->pa_errlen = 0;
-	pa->pa_err[0] = '\0';
 	return (conf_parse_file(path, &po));
 }
 
@@ -377,6 +364,40 @@ rdr_apply(struct parent *pa, struct rd_redirect *r, const struct m_rdr *mr)
 }
 
 static int
+demote_group_known(const struct relayd_conf *c, const char *group)
+{
+	struct rd_table	*t;
+
+	TAILQ_FOREACH(t, &c->c_tables, t_entry)
+		if (strcmp(t->t_demote, group) == 0)
+			return (1);
+	return (0);
+}
+
+/*
+ * relayctl load names a file that root reads: it must be root's and
+ * writable by root only, or any local user who can reach the control
+ * socket through the unprivileged pfe could have root install DNAT.
+ */
+static int
+load_file_ok(const char *path)
+{
+	struct stat	 st;
+
+	if (stat(path, &st) == -1) {
+		log_warn("load %s", path);
+		return (0);
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		log_warnx("load %s: refused, not a regular file owned and "
+		    "writable by root only", path);
+		return (0);
+	}
+	return (1);
+}
+
+static int
 rdr_buckets_ok(const struct relayd_conf *c, const struct rd_redirect *r,
     const uint32_t *b)
 {
@@ -421,6 +442,13 @@ parent_dispatch_pfe(struct chan *ch, struct msg *m, void *arg)
 			goto bad;
 		memcpy(&md, m->m_data, sizeof(md));
 		md.md_group[sizeof(md.md_group) - 1] = '\0';
+		/* One step at a time, and only up for a group the
+		 * configuration names (down is bounded by carpd: a share
+		 * never goes below 0). */
+		if ((md.md_delta != 1 && md.md_delta != -1) ||
+		    (md.md_delta == 1 && !demote_group_known(pa->pa_conf,
+		    md.md_group)))
+			goto bad;
 		if (pa->pa_carp == NULL && (pa->pa_carp = carp_client_new(
 		    pa->pa_base, pa->pa_carpsock, NULL, NULL)) == NULL) {
 			log_warnx("demote %s: no carpd client", md.md_group);
@@ -439,6 +467,10 @@ parent_dispatch_pfe(struct chan *ch, struct msg *m, void *arg)
 			goto bad;
 		memcpy(path, m->m_data, m->m_len);
 		path[m->m_len] = '\0';
+		if (path[0] != '\0' && !load_file_ok(path)) {
+			chan_send(&pa->pa_pfe, M_RELOAD_DONE, "refused", 7);
+			break;
+		}
 		parent_reload(pa, path[0] != '\0' ? path : NULL);
 		break;
 	case M_LOG_VERBOSE:
@@ -604,8 +636,9 @@ parent_reload(struct parent *pa, const char *path)
 	if ((nc = parent_parse(pa, path, 1)) == NULL) {
 		log_warnx("reload: %s has errors, configuration unchanged",
 		    path);
-		chan_send(&pa->pa_pfe, M_RELOAD_DONE, pa->pa_err,
-		    pa->pa_errlen);
+		/* The errors are in the log; the pfe only learns that the
+		 * file was refused (it may quote files only root reads). */
+		chan_send(&pa->pa_pfe, M_RELOAD_DONE, "errors", 6);
 		return;
 	}
 	/* What is installed stays installed, with the new ids. */
@@ -717,7 +750,9 @@ main(int argc, char *argv[])
 			noaction = 1;
 			break;
 		case 's':
-			pa.pa_sockpath = optarg;
+			if (strlcpy(pa.pa_sockpath, optarg,
+			    sizeof(pa.pa_sockpath)) >= sizeof(pa.pa_sockpath))
+				errx(1, "-s %s: path too long", optarg);
 			break;
 		case 'v':
 			verbose++;
@@ -746,9 +781,9 @@ main(int argc, char *argv[])
 		    RELAYD_USER);
 	pa.pa_uid = pw->pw_uid;
 	pa.pa_gid = pw->pw_gid;
-	if (pa.pa_sockpath == NULL)
-		pa.pa_sockpath = pa.pa_conf->c_socket[0] != '\0' ?
-		    pa.pa_conf->c_socket : RELAYD_SOCK;
+	if (pa.pa_sockpath[0] == '\0')
+		(void)strlcpy(pa.pa_sockpath, pa.pa_conf->c_socket[0] != '\0' ?
+		    pa.pa_conf->c_socket : RELAYD_SOCK, sizeof(pa.pa_sockpath));
 
 	log_init(debug, LOG_DAEMON);
 	log_setverbose(verbose);
@@ -760,10 +795,11 @@ main(int argc, char *argv[])
 	if (mkdir(dirname(dir), 0755) == -1 && errno != EEXIST)
 		log_warn("mkdir %s", dir);
 
-	/* One channel per pair of processes, as OpenBSD's relayd. */
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pp) == -1 ||
-	    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, ph) == -1 ||
-	    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, ps) == -1)
+	/* One channel per pair of processes, as OpenBSD's relayd;
+	 * close-on-exec, so a check script holds none of them. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pp) == -1 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ph) == -1 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ps) == -1)
 		fatal("socketpair");
 	{
 		int all[6] = { pp[0], pp[1], ph[0], ph[1], ps[0], ps[1] };

@@ -246,6 +246,8 @@ struct rd_redirect {
 	enum rdr_status	 r_status;
 	uint32_t	 r_buckets[RELAYD_BUCKETS];	/* host ids, 0 = none */
 	struct rd_stats	 r_stats;
+	int		 r_ctl;			/* relayctl's last word: 0 none,
+						   1 enabled, 2 disabled */
 };
 TAILQ_HEAD(rd_redirects, rd_redirect);
 
@@ -367,10 +369,10 @@ enum relayd_msg {
 	M_START,		/* parent -> child: run */
 	M_HOST_STATUS,		/* hce -> pfe: struct m_host_status */
 	M_SYNC,			/* hce -> pfe: a check round ended */
-	M_HOST_ENABLE,		/* pfe -> hce: uint32_t host id */
-	M_HOST_DISABLE,		/* pfe -> hce: uint32_t host id */
-	M_TABLE_ENABLE,		/* pfe -> hce: uint32_t table id */
-	M_TABLE_DISABLE,	/* pfe -> hce: uint32_t table id */
+	M_HOST_ENABLE,		/* pfe -> hce: struct m_id, host */
+	M_HOST_DISABLE,		/* pfe -> hce: struct m_id, host */
+	M_TABLE_ENABLE,		/* pfe -> hce: struct m_id, table */
+	M_TABLE_DISABLE,	/* pfe -> hce: struct m_id, table */
 	M_POLL,			/* pfe -> hce: check now */
 	M_SCRIPT_RUN,		/* hce -> parent: uint32_t host id */
 	M_SCRIPT_DONE,		/* parent -> hce: struct m_script */
@@ -384,7 +386,20 @@ enum relayd_msg {
 	M_RDR_LOAD		/* parent -> pfe: struct m_rdr_load */
 };
 
+/*
+ * Host ids mean other hosts after a reload (IMP-13), and the pfe and the
+ * hce take a new configuration each in its own time: every message that
+ * names a host or table carries the generation it was made for, and a
+ * message of another generation is dropped.  (A dropped state is sent
+ * again with the next round's results.)
+ */
+struct m_id {
+	uint32_t	 mi_gen;
+	uint32_t	 mi_id;
+};
+
 struct m_host_status {
+	uint32_t	 hs_gen;
 	uint32_t	 hs_id;
 	uint32_t	 hs_state;		/* enum host_state */
 	uint32_t	 hs_reason;		/* enum hce_reason */

@@ -14,7 +14,7 @@ of `show hosts` keeps OpenBSD's layout byte for byte.
 
 import re
 
-from lab import wait_until
+from lab import hold, wait_until
 from relayd_lab import (RELAYCTL, SERVER_IPS, even, parse_show, relayd_conf,
     start_scene)
 
@@ -111,6 +111,31 @@ def test_redirect_disable_stops_the_service_and_enable_restores_it(
         desc=lambda: "redirect active\n%s" % d.diag())
     fetch_until(rl, d, lambda f: not f.errors and even(f.servers(),
         ("s1", "s2", "s3"), 256), "service back", n=256, timeout=5)
+
+
+def test_a_redirect_enabled_by_relayctl_stays_on_over_reloads(relayd_lab,
+        relayd):
+    """
+    A redirect the file starts `disable`d and relayctl enables keeps
+    serving when the file is reloaded: unchanged, and then without
+    `disable` and with a changed session timeout (its rules rebuilt).
+    """
+    rl = relayd_lab
+    d = relayd(rl.box, relayd_conf(backup=(), disable_redirect=True))
+    assert d.redirect()["status"] == "disabled", d.diag()
+    ctl_ok(d, "redirect", "enable", "www")
+    d.wait_states({S1: "up", S2: "up", S3: "up"}, 10)
+    fetch_until(rl, d, lambda f: not f.errors and set(f.servers()) ==
+        {"s1", "s2", "s3"}, "service on", n=30, timeout=5)
+    for conf in (relayd_conf(backup=(), disable_redirect=True),
+            relayd_conf(backup=(), session_timeout=90)):
+        d.reload(conf)
+        hold(lambda: d.alive() and d.redirect()["status"] == "active", 3,
+            desc=lambda: "redirect active after the reload\n%s" %
+            d.diag())
+        fetch_until(rl, d, lambda f: not f.errors and set(f.servers()) ==
+            {"s1", "s2", "s3"}, "service on after the reload", n=30,
+            timeout=5)
 
 
 def test_the_backup_table_takes_over_and_gives_back_and_none_live_is_down(

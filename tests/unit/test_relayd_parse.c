@@ -1359,6 +1359,7 @@ test_merge_state_keeps_what_relayctl_disabled(void **state)
 	assert_non_null(oldc);
 	nth_table(oldc, 0)->t_disabled = 1;
 	TAILQ_FIRST(&oldc->c_redirects)->r_disabled = 1;
+	TAILQ_FIRST(&oldc->c_redirects)->r_ctl = 2;	/* by relayctl */
 	TAILQ_FIRST(&oldc->c_redirects)->r_status = RDR_DISABLED;
 	newc = parse_text("table <t> { 192.0.2.1 }\n" RDR("t", ""));
 	assert_non_null(newc);
@@ -1378,6 +1379,19 @@ test_merge_state_keeps_what_relayctl_disabled(void **state)
 	conf_merge_state(newc, oldc);
 	assert_int_equal(nth_table(newc, 0)->t_disabled, 0);
 	conf_merge_state(newc, NULL);
+	conf_free(newc);
+	conf_free(oldc);
+
+	/* A redirect the old file disabled and the new one does not: on. */
+	oldc = parse_text("table <t> { 192.0.2.1 }\n"
+	    "redirect r {\n\tlisten on 192.0.2.100 port 80\n"
+	    "\tforward to <t> check tcp\n\tdisable\n}\n");
+	assert_non_null(oldc);
+	assert_int_equal(TAILQ_FIRST(&oldc->c_redirects)->r_disabled, 1);
+	newc = parse_text("table <t> { 192.0.2.1 }\n" RDR("t", ""));
+	assert_non_null(newc);
+	conf_merge_state(newc, oldc);
+	assert_int_equal(TAILQ_FIRST(&newc->c_redirects)->r_disabled, 0);
 	conf_free(newc);
 	conf_free(oldc);
 }
