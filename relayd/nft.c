@@ -629,6 +629,41 @@ nft_rdr_sticky_flush(FILE *fp, const struct rd_redirect *r)
 	fprintf(fp, "flush map %s r%u_sticky_v6\n", T, r->r_id);
 }
 
+/*
+ * 1 when a host of o's installed buckets (ids of oc) is not among the
+ * hosts of r's buckets (ids of nc), by table and host name.
+ */
+int
+nft_rdr_host_gone(const struct relayd_conf *oc, const struct rd_redirect *o,
+    const struct relayd_conf *nc, const struct rd_redirect *r)
+{
+	const struct rd_host	*oh;
+	int			 i;
+
+	for (i = 0; i < RELAYD_BUCKETS; i++)
+		if (o->r_buckets[i] != 0 &&
+		    (oh = conf_host(oc, o->r_buckets[i])) != NULL &&
+		    !nft_rdr_host_kept(nc, r, oh))
+			return (1);
+	return (0);
+}
+
+int
+nft_rdr_host_kept(const struct relayd_conf *nc, const struct rd_redirect *r,
+    const struct rd_host *oh)
+{
+	const struct rd_host	*nh;
+	int			 j;
+
+	for (j = 0; j < RELAYD_BUCKETS; j++)
+		if (r->r_buckets[j] != 0 &&
+		    (nh = conf_host(nc, r->r_buckets[j])) != NULL &&
+		    strcmp(nh->h_name, oh->h_name) == 0 &&
+		    strcmp(nh->h_table->t_name, oh->h_table->t_name) == 0)
+			return (1);
+	return (0);
+}
+
 /* 1 when a host of r->r_buckets is missing from b, or r_buckets is 0s. */
 static int
 nft_rdr_departed(const struct rd_redirect *r, const uint32_t *b)
@@ -701,7 +736,10 @@ nft_dispatch_same(const struct relayd_conf *a, const struct relayd_conf *b)
 
 	y = TAILQ_FIRST(&b->c_redirects);
 	TAILQ_FOREACH(x, &a->c_redirects, r_entry) {
+		/* Another redirect at this id is deleted and made again:
+		 * the jumps to it go first. */
 		if (y == NULL || x->r_id != y->r_id ||
+		    strcmp(x->r_name, y->r_name) != 0 ||
 		    (x->r_sticky != 0) != (y->r_sticky != 0))
 			return (0);
 		y = TAILQ_NEXT(y, r_entry);
@@ -873,15 +911,28 @@ nft_gen_reload(FILE *fp, const struct relayd_conf *oc,
 	const struct rd_redirect	*o, *r;
 	int				 same;
 
+	/*
+	 * Objects are named by id, and ids follow the file's order: a
+	 * redirect inserted above others shifts theirs.  An id whose
+	 * redirect is another one now is rebuilt whole, so no sticky entry,
+	 * map element or counter passes from one redirect to another.
+	 */
 	if ((same = nft_dispatch_same(oc, nc)) == 0)
 		nft_dispatch(fp, oc, 1);
 	TAILQ_FOREACH(o, &oc->c_redirects, r_entry)
-		if (conf_redirect(nc, o->r_id) == NULL)
+		if ((r = conf_redirect(nc, o->r_id)) == NULL ||
+		    strcmp(r->r_name, o->r_name) != 0)
 			nft_rdr_delete(fp, o);
 	TAILQ_FOREACH(r, &nc->c_redirects, r_entry) {
-		if ((o = conf_redirect(oc, r->r_id)) != NULL) {
+		if ((o = conf_redirect(oc, r->r_id)) != NULL &&
+		    strcmp(r->r_name, o->r_name) == 0) {
 			if (nft_rdr_reload(fp, o, r, nc) == -1)
 				return (-1);
+			/* A host gone from the file: its sticky clients
+			 * choose again (entries cannot go by value). */
+			if (r->r_sticky && o->r_sticky &&
+			    nft_rdr_host_gone(oc, o, nc, r))
+				nft_rdr_sticky_flush(fp, r);
 			continue;
 		}
 		if (nft_rdr_create(fp, r) == -1)

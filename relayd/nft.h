@@ -120,6 +120,16 @@ int	 nft_gen_maps(FILE *, const struct relayd_conf *,
  */
 int	 nft_gen_reload(FILE *, const struct relayd_conf *oldc,
 	    const struct relayd_conf *newc);
+/*
+ * 1 when a host installed for o (buckets of oc) is not among r's buckets
+ * (of nc), by table and host name: a reload dropped it.
+ */
+int	 nft_rdr_host_gone(const struct relayd_conf *oc,
+	    const struct rd_redirect *o, const struct relayd_conf *nc,
+	    const struct rd_redirect *r);
+/* 1 when host oh (of another configuration) is among r's buckets. */
+int	 nft_rdr_host_kept(const struct relayd_conf *nc,
+	    const struct rd_redirect *r, const struct rd_host *oh);
 /* Deletes table inet hakit_relayd (no error when it is absent). */
 int	 nft_gen_stop(FILE *);
 

@@ -95,6 +95,8 @@ static void	 rdr_apply(struct parent *, struct rd_redirect *,
 		    const struct m_rdr *);
 static void	 rdr_none_installed(struct relayd_conf *);
 static void	 parent_stats(int, short, void *);
+static void	 reload_kill_gone(const struct relayd_conf *,
+		    const struct relayd_conf *);
 static void	 parent_load(int, short, void *);
 
 __attribute__((__noreturn__)) static void
@@ -361,6 +363,41 @@ rdr_apply(struct parent *pa, struct rd_redirect *r, const struct m_rdr *mr)
 	}
 	memcpy(r->r_buckets, mr->mr_buckets, sizeof(r->r_buckets));
 	r->r_status = mr->mr_up ? RDR_ACTIVE : RDR_DOWN;
+}
+
+/*
+ * A sticky redirect's host that a reload dropped: its clients' conntrack
+ * entries go, as for a host that went down (nft_gen_reload emptied the
+ * sticky maps).
+ */
+static void
+reload_kill_gone(const struct relayd_conf *oc, const struct relayd_conf *nc)
+{
+	const struct rd_redirect	*r, *o;
+	const struct rd_host		*oh;
+	uint32_t			 done[RELAYD_BUCKETS];
+	uint64_t			 killed;
+	int				 i, n;
+
+	TAILQ_FOREACH(r, &nc->c_redirects, r_entry) {
+		if (!r->r_sticky ||
+		    (o = conf_redirect_byname(oc, r->r_name)) == NULL)
+			continue;
+		for (i = n = 0; i < RELAYD_BUCKETS; i++) {
+			if (o->r_buckets[i] == 0 ||
+			    ids_has(done, n, o->r_buckets[i]) ||
+			    (oh = conf_host(oc, o->r_buckets[i])) == NULL)
+				continue;
+			done[n++] = oh->h_id;
+			if (!nft_rdr_host_kept(nc, r, oh) &&
+			    ct_kill_backend(&oh->h_ss,
+			    oh->h_table->t_port, &killed) == 0 && killed > 0)
+				log_info("redirect %s: %llu connections to %s, "
+				    "gone from the configuration, ended",
+				    r->r_name, (unsigned long long)killed,
+				    oh->h_name);
+		}
+	}
 }
 
 static int
@@ -654,6 +691,7 @@ parent_reload(struct parent *pa, const char *path)
 		return;
 	}
 	report_unserved(nc);
+	reload_kill_gone(pa->pa_conf, nc);
 	conf_free(pa->pa_conf);
 	pa->pa_conf = nc;
 	pa->pa_gen++;

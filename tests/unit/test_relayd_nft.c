@@ -1016,6 +1016,29 @@ test_hosts_that_come_up_one_by_one_end_interleaved(void **state)
 	}
 }
 
+static void
+test_reload_rebuilds_an_id_that_names_another_redirect(void **state)
+{
+	struct fix	 o, n;
+	char		*s;
+
+	(void)state;
+	fix_init(&o);
+	fix_init(&n);
+	/* A redirect inserted above: id 1 is another redirect now. */
+	(void)snprintf(n.r[0].r_name, sizeof(n.r[0].r_name), "new");
+	s = reload_text(&o, &n);
+	assert_non_null(strstr(s, "flush chain inet hakit_relayd pre\n"));
+	assert_non_null(strstr(s, "delete chain inet hakit_relayd r1\n"));
+	assert_non_null(strstr(s, "delete counter inet hakit_relayd r1_cnt\n"));
+	assert_non_null(strstr(s, "add chain inet hakit_relayd r1\n"));
+	assert_non_null(strstr(s, "add counter inet hakit_relayd r1_cnt"));
+	assert_non_null(strstr(s, "add rule inet hakit_relayd pre jump r1\n"));
+	/* The other redirect, same id and name, is not rebuilt. */
+	assert_null(strstr(s, "delete chain inet hakit_relayd r2\n"));
+	free(s);
+}
+
 int
 main(void)
 {
@@ -1030,6 +1053,8 @@ main(void)
 		cmocka_unit_test(
 		    test_buckets_ignore_zero_and_repeats_and_empty_with_none),
 		cmocka_unit_test(test_tag_marks_follow_the_documented_rule),
+		cmocka_unit_test(
+		    test_reload_rebuilds_an_id_that_names_another_redirect),
 		cmocka_unit_test(
 		    test_hosts_that_come_up_one_by_one_end_interleaved),
 		cmocka_unit_test(
