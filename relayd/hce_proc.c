@@ -114,16 +114,12 @@ hcep_dispatch_parent(struct chan *ch, struct msg *m, void *arg)
 	struct relayd_conf	*nc;
 	struct m_script		 sc;
 	uint32_t		 gen;
-	int			 done, v;
 
 	switch (m->m_type) {
 	case M_CFG_TEXT:
 	case M_CFG_END:
-		nc = chan_recv_conf(ch, m, &gen, &done);
-		if (!done)
+		if ((nc = chan_recv_conf(ch, m, &gen)) == NULL)
 			break;
-		if (nc == NULL)
-			fatalx("hce: cannot take the new configuration");
 		/* Results so far name hosts of the old configuration. */
 		hcep_flush(hp);
 		conf_merge_state(nc, hp->hp_conf);
@@ -139,10 +135,7 @@ hcep_dispatch_parent(struct chan *ch, struct msg *m, void *arg)
 		hce_script_done(hp->hp_hce, sc.sc_id, sc.sc_result);
 		break;
 	case M_LOG_VERBOSE:
-		if (m->m_len == sizeof(v)) {
-			memcpy(&v, m->m_data, sizeof(v));
-			log_setverbose(v);
-		}
+		(void)chan_recv_verbose(m);
 		break;
 	default:
 		log_warnx("hce: unexpected message %u from the parent",

@@ -260,16 +260,12 @@ pfe_dispatch_parent(struct chan *ch, struct msg *m, void *arg)
 	struct rd_redirect	*r;
 	uint32_t		 gen;
 	size_t			 off;
-	int			 done, v;
 
 	switch (m->m_type) {
 	case M_CFG_TEXT:
 	case M_CFG_END:
-		nc = chan_recv_conf(ch, m, &gen, &done);
-		if (!done)
+		if ((nc = chan_recv_conf(ch, m, &gen)) == NULL)
 			break;
-		if (nc == NULL)
-			fatalx("pfe: cannot take the new configuration");
 		pfe_demote_drop(p, nc);
 		conf_merge_state(nc, p->p_conf);
 		rdr_carry_over(nc, p->p_conf);
@@ -302,10 +298,7 @@ pfe_dispatch_parent(struct chan *ch, struct msg *m, void *arg)
 			    "%.*s", (int)m->m_len, (char *)m->m_data);
 		break;
 	case M_LOG_VERBOSE:
-		if (m->m_len == sizeof(v)) {
-			memcpy(&v, m->m_data, sizeof(v));
-			log_setverbose(v);
-		}
+		(void)chan_recv_verbose(m);
 		break;
 	default:
 		log_warnx("pfe: unexpected message %u from the parent",

@@ -104,14 +104,12 @@ chan_send_conf(struct chan *ch, const struct relayd_conf *conf,
 }
 
 struct relayd_conf *
-chan_recv_conf(struct chan *ch, const struct msg *m, uint32_t *gen,
-    int *done)
+chan_recv_conf(struct chan *ch, const struct msg *m, uint32_t *gen)
 {
 	struct conf_parse_opts	 po;
 	struct relayd_conf	*conf;
 	char			*t;
 
-	*done = 0;
 	if (m->m_type == M_CFG_TEXT) {
 		if (ch->ch_textlen + m->m_len > CHAN_MAXTEXT)
 			fatalx("configuration text from %s too long",
@@ -124,7 +122,6 @@ chan_recv_conf(struct chan *ch, const struct msg *m, uint32_t *gen,
 		ch->ch_textlen += m->m_len;
 		return (NULL);
 	}
-	*done = 1;
 	if (m->m_len != sizeof(*gen))
 		fatalx("bad configuration end from %s", ch->ch_peer);
 	memcpy(gen, m->m_data, sizeof(*gen));
@@ -135,9 +132,21 @@ chan_recv_conf(struct chan *ch, const struct msg *m, uint32_t *gen,
 	ch->ch_text = NULL;
 	ch->ch_textlen = 0;
 	if (conf == NULL)
-		log_warnx("the configuration from %s does not parse",
+		fatalx("the configuration from %s does not parse",
 		    ch->ch_peer);
 	return (conf);
+}
+
+int
+chan_recv_verbose(const struct msg *m)
+{
+	int	 v;
+
+	if (m->m_len != sizeof(v))
+		return (-1);
+	memcpy(&v, m->m_data, sizeof(v));
+	log_setverbose(v);
+	return (v);
 }
 
 void

@@ -48,11 +48,14 @@ void	 chan_send_conf(struct chan *, const struct relayd_conf *,
 	    uint32_t gen);
 /*
  * Feeds an M_CFG_TEXT or M_CFG_END message.  On M_CFG_END returns the
- * parsed configuration (and its generation in *gen), NULL with the
- * problem logged if it does not parse; NULL otherwise.
+ * parsed configuration (and its generation in *gen); NULL while text is
+ * still arriving.  A text that does not parse is fatal: the parent
+ * checked it, so the child cannot go on.
  */
 struct relayd_conf *chan_recv_conf(struct chan *, const struct msg *,
-	    uint32_t *gen, int *done);
+	    uint32_t *gen);
+/* M_LOG_VERBOSE: sets the verbosity and returns it, or -1 (bad size). */
+int	 chan_recv_verbose(const struct msg *);
 
 /* After conf_merge_state(): fills the holes of carried buckets. */
 void	 rdr_carry_over(struct relayd_conf *newc,

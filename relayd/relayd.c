@@ -511,10 +511,8 @@ parent_dispatch_pfe(struct chan *ch, struct msg *m, void *arg)
 		parent_reload(pa, path[0] != '\0' ? path : NULL);
 		break;
 	case M_LOG_VERBOSE:
-		if (m->m_len != sizeof(v))
+		if ((v = chan_recv_verbose(m)) == -1)
 			goto bad;
-		memcpy(&v, m->m_data, sizeof(v));
-		log_setverbose(v);
 		chan_send(&pa->pa_hce, M_LOG_VERBOSE, &v, sizeof(v));
 		break;
 	case M_STOP:
