@@ -368,20 +368,7 @@ class Bench:
 
 	def haproxy_hosts(self, c):
 		"""{address: UP/DOWN/...} from HAProxy's stats socket."""
-		s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-		s.settimeout(5)
-		try:
-			s.connect(self.lab.path("%s.sock" % c))
-			s.sendall(b"show stat -1 4 -1\n")
-			chunks = []
-			while True:
-				b = s.recv(1 << 16)
-				if not b:
-					break
-				chunks.append(b)
-		finally:
-			s.close()
-		lines = b"".join(chunks).decode().splitlines()
+		lines = self.haproxy_cmd(c, "show stat -1 4 -1\n").splitlines()
 		if not lines or not lines[0].startswith("# "):
 			return None
 		cols = lines[0][2:].split(",")
