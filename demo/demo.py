@@ -30,6 +30,7 @@ sys.path.insert(0, os.path.join(REPO, "tests", "lab"))
 
 import lab as labmod		# noqa: E402
 import pfsync_lab as pl		# noqa: E402
+import sasync_lab as sl		# noqa: E402
 
 MB = 1 << 20
 NUP = 24 * MB			# client -> server, 2 MB/s: 12 s
@@ -69,6 +70,76 @@ def show_entry(fw, orig):
 	e = pl.entry(fw, orig)
 	say("%s# conntrack -L | grep sport=%d" % (fw.name, orig[2]))
 	say("    " + (e["line"] if e else "(no entry)"))
+
+
+# An ESP tunnel from the inside network to a remote site behind the
+# client: its policies (and SAs, where the kernel has ESP) are what
+# sasyncd copies from the master to the backup.
+REMOTE_NET = "203.0.113.128/25"
+SA_KEY = "0x00112233445566778899aabbccddeeff"
+TUNNEL = [
+	["policy", "add", "src", pl.IN_NET, "dst", REMOTE_NET, "dir", "out",
+	    "tmpl", "src", pl.OUT_VIP, "dst", pl.CLIENT_IP, "proto", "esp",
+	    "mode", "tunnel"],
+	["policy", "add", "src", REMOTE_NET, "dst", pl.IN_NET, "dir", "fwd",
+	    "tmpl", "src", pl.CLIENT_IP, "dst", pl.OUT_VIP, "proto", "esp",
+	    "mode", "tunnel"],
+	["policy", "add", "src", REMOTE_NET, "dst", pl.IN_NET, "dir", "in",
+	    "tmpl", "src", pl.CLIENT_IP, "dst", pl.OUT_VIP, "proto", "esp",
+	    "mode", "tunnel"],
+]
+TUNNEL_SAS = [
+	["state", "add", "src", a, "dst", b, "proto", "esp", "spi", spi,
+	    "mode", "tunnel", "replay-window", "32", "enc", "cbc(aes)",
+	    "0x" + "5a" * 16, "auth", "hmac(sha1)", "0x" + "a5" * 20]
+	for a, b, spi in ((pl.OUT_VIP, pl.CLIENT_IP, "0x1001"),
+	    (pl.CLIENT_IP, pl.OUT_VIP, "0x2001"))
+]
+
+
+def xfrm_lines(host, what):
+	"""One line per policy or SA, as ip prints it (first two lines)."""
+	out = host.run(["ip", "xfrm", what, "list"]).stdout
+	ents = []
+	for l in out.splitlines():
+		if l and not l[0].isspace():
+			ents.append([l.strip()])
+		elif l.strip() and ents and len(ents[-1]) < 2:
+			ents[-1].append(l.strip())
+	return [" ".join(e) for e in ents]
+
+
+def start_sasyncd(sc):
+	"""sasyncd on both firewalls over the sync link, following carp0."""
+	ds = []
+	for fw, carp in zip(sc.pair.fws, sc.carps):
+		conf = "interface carp0\nlisten on %s\npeer %s\n" \
+		    "sharedkey %s\n" % (fw.sync_ip, fw.peer_sync_ip, SA_KEY)
+		ds.append(sl.Sasyncd(fw, conf, args=["-C", carp.sock]).start())
+	labmod.wait_until(lambda: all(d.peer()["connection"] in
+	    ("incoming", "outgoing") for d in ds), 10,
+	    desc="the two sasyncd connected")
+	return ds
+
+
+def tunnel_on(fw):
+	"""The tunnel's policies on fw, and its SAs if this kernel can hold
+	ESP SAs; returns whether it could."""
+	for cmd in TUNNEL:
+		say("%s# ip xfrm %s" % (fw.name, " ".join(cmd)))
+		fw.run(["ip", "xfrm"] + cmd)
+	sas = True
+	for cmd in TUNNEL_SAS:
+		r = fw.run(["ip", "xfrm"] + cmd, check=False)
+		if r.returncode != 0:
+			sas = False
+			say("%s# ip xfrm state add ... : %s" % (fw.name,
+			    r.stderr.strip()))
+			say("    (this kernel has no ESP: the SAs are left out; "
+			    "the UML tier of make check covers them)")
+			break
+		say("%s# ip xfrm %s" % (fw.name, " ".join(cmd[:10]) + " ..."))
+	return sas
 
 
 def ms(t):
@@ -153,6 +224,18 @@ def act_pfsync():
 		show(pair.fw1, sc.carps[0], "show")
 		show(pair.fw2, sc.syncs[1], "show", head=5)
 
+		step("An IPsec tunnel on the master; sasyncd copies it to fw2")
+		sas = start_sasyncd(sc)
+		has_sas = tunnel_on(pair.fw1)
+		n = len(TUNNEL)
+		labmod.wait_until(lambda: len(xfrm_lines(pair.fw2, "policy")) ==
+		    n and (not has_sas or len(xfrm_lines(pair.fw2, "state")) ==
+		    len(TUNNEL_SAS)), 10, desc="the tunnel on fw2")
+		say("fw2# ip xfrm policy list   (put there by sasyncd)")
+		for l in xfrm_lines(pair.fw2, "policy"):
+			say("    " + l)
+		show(pair.fw2, sas[1], "show", head=2)
+
 		step("A TCP stream client -> 198.51.100.1:8080 (DNAT to the "
 		    "server, SNAT to 192.0.2.1), %d MB up, %d MB down" %
 		    (NUP // MB, NDOWN // MB))
@@ -167,6 +250,12 @@ def act_pfsync():
 		t_kill, t_master = sc.kill_fw1()
 		say("fw2's carpd is MASTER of both VIPs %s after the kill" %
 		    ms(t_master - t_kill))
+		labmod.wait_until(lambda: sas[1].show()["state"] == "MASTER",
+		    5, desc="fw2's sasyncd MASTER")
+		say("fw2's sasyncd follows carp0 and holds the tunnel: %d "
+		    "policies in fw2's kernel" % len(xfrm_lines(pair.fw2,
+		    "policy")))
+		show(pair.fw2, sas[1], "show", head=1)
 		progress(st, t_kill, lambda: False)
 		cli, srv = st.wait()
 
@@ -236,7 +325,8 @@ def act_control():
 def main():
 	if os.geteuid() != 0:
 		sys.exit("demo: must run as root")
-	for b in (labmod.CARPD, labmod.CARPCTL, pl.PFSYNCD, pl.PFSYNCCTL):
+	for b in (labmod.CARPD, labmod.CARPCTL, pl.PFSYNCD, pl.PFSYNCCTL,
+	    sl.SASYNCD, sl.SASYNCCTL):
 		if not os.access(b, os.X_OK):
 			sys.exit("demo: %s missing: run make" % b)
 	labmod.cleanup_stale()

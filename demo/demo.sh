@@ -19,7 +19,8 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "demo: must run as root (network namespaces)" >&2
 	exit 1
 fi
-for b in carpd/carpd carpctl/carpctl pfsyncd/pfsyncd pfsyncctl/pfsyncctl; do
+for b in carpd/carpd carpctl/carpctl pfsyncd/pfsyncd pfsyncctl/pfsyncctl \
+    sasyncd/sasyncd sasyncctl/sasyncctl; do
 	if [ ! -x "$b" ]; then
 		echo "demo: $b missing: run make" >&2
 		exit 1

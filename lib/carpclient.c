@@ -34,6 +34,12 @@ struct cc_state {
 	char			 st_state[8];
 };
 
+struct cc_group {
+	TAILQ_ENTRY(cc_group)	 gr_entry;
+	char			 gr_name[IFNAMSIZ];
+	int			 gr_demote;
+};
+
 struct carp_client {
 	struct event_base	*c_base;
 	char			 c_sock[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -43,6 +49,7 @@ struct carp_client {
 	struct event		*c_retry;
 	TAILQ_HEAD(, cc_share)	 c_shares;
 	TAILQ_HEAD(, cc_state)	 c_states;
+	TAILQ_HEAD(, cc_group)	 c_groups;
 };
 
 static void	cc_connect(evutil_socket_t, short, void *);
@@ -51,6 +58,8 @@ static void	cc_event(struct bufferevent *, short, void *);
 static void	cc_drop(struct carp_client *);
 static int	cc_send(struct carp_client *, json_t *);
 static void	cc_deliver(struct carp_client *, const json_t *);
+static void	cc_groups(struct carp_client *, const json_t *);
+static void	cc_groups_free(struct carp_client *);
 
 struct carp_client *
 carp_client_new(struct event_base *base, const char *sock,
@@ -70,6 +79,7 @@ carp_client_new(struct event_base *base, const char *sock,
 	c->c_arg = arg;
 	TAILQ_INIT(&c->c_shares);
 	TAILQ_INIT(&c->c_states);
+	TAILQ_INIT(&c->c_groups);
 	if ((c->c_retry = evtimer_new(base, cc_connect, c)) == NULL) {
 		free(c);
 		return (NULL);
@@ -96,6 +106,7 @@ carp_client_free(struct carp_client *c)
 		TAILQ_REMOVE(&c->c_states, st, st_entry);
 		free(st);
 	}
+	cc_groups_free(c);
 	free(c);
 }
 
@@ -103,6 +114,52 @@ int
 carp_client_connected(const struct carp_client *c)
 {
 	return (c->c_bev != NULL);
+}
+
+int
+carp_client_group_demote(const struct carp_client *c, const char *group)
+{
+	const struct cc_group	*g;
+
+	TAILQ_FOREACH(g, &c->c_groups, gr_entry)
+		if (strcmp(g->gr_name, group) == 0)
+			return (g->gr_demote);
+	return (-1);
+}
+
+static void
+cc_groups_free(struct carp_client *c)
+{
+	struct cc_group	*g;
+
+	while ((g = TAILQ_FIRST(&c->c_groups)) != NULL) {
+		TAILQ_REMOVE(&c->c_groups, g, gr_entry);
+		free(g);
+	}
+}
+
+/* Keeps the group counters of a full answer; groups carpd no longer
+ * lists are forgotten. */
+static void
+cc_groups(struct carp_client *c, const json_t *arr)
+{
+	struct cc_group	*g;
+	const json_t	*o;
+	const char	*name;
+	size_t		 i;
+
+	cc_groups_free(c);
+	json_array_foreach(arr, i, o) {
+		name = json_string_value(json_object_get(o, "name"));
+		if (name == NULL || strlen(name) >= IFNAMSIZ ||
+		    !json_is_integer(json_object_get(o, "demote")) ||
+		    (g = calloc(1, sizeof(*g))) == NULL)
+			continue;
+		(void)strlcpy(g->gr_name, name, sizeof(g->gr_name));
+		g->gr_demote = (int)json_integer_value(json_object_get(o,
+		    "demote"));
+		TAILQ_INSERT_TAIL(&c->c_groups, g, gr_entry);
+	}
 }
 
 const char *
@@ -265,10 +322,14 @@ cc_read(struct bufferevent *bev, void *arg)
 		}
 		if (json_object_get(msg, "event") != NULL)
 			cc_deliver(c, msg);
-		else if (json_is_array(json_object_get(msg, "interfaces")))
+		else if (json_is_array(json_object_get(msg, "interfaces"))) {
+			/* groups first: a callback may ask for them */
+			if (json_is_array(json_object_get(msg, "groups")))
+				cc_groups(c, json_object_get(msg, "groups"));
 			json_array_foreach(json_object_get(msg,
 			    "interfaces"), i, o)
 				cc_deliver(c, o);
+		}
 		else if (!json_is_true(json_object_get(msg, "ok")))
 			log_warnx("carp client: carpd says: %s",
 			    json_string_value(json_object_get(msg, "error")) ?

@@ -30,6 +30,10 @@ void	 carp_client_free(struct carp_client *);
 int	 carp_client_demote(struct carp_client *, const char *group,
 	    int delta);
 int	 carp_client_connected(const struct carp_client *);
+/* The demote counter of group in carpd's last full answer (at each
+ * connection), or -1 if unknown: a daemon's start-up check. */
+int	 carp_client_group_demote(const struct carp_client *,
+	    const char *group);
 /* Last known state of ifname ("MASTER"...), or NULL. */
 const char *carp_client_state(const struct carp_client *,
 	    const char *ifname);

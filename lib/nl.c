@@ -90,7 +90,6 @@ struct nl_first_arg {
 	int		 fa_found;
 };
 
-static ssize_t	 nl_recv(int, void *, size_t);
 static int	 nl_talk(struct nl *, struct nlmsghdr *,
 		    int (*)(const struct nlmsghdr *, void *), void *);
 static int	 nl_reply_error(const struct nlmsghdr *);
@@ -158,8 +157,8 @@ nl_close(struct nl *nl)
  * not come from the kernel (dropped: any local process may write to our
  * port), or -1 with errno set (ENOSPC if it was truncated).
  */
-static ssize_t
-nl_recv(int fd, void *buf, size_t len)
+ssize_t
+nl_recv_kernel(int fd, void *buf, size_t len)
 {
 	struct sockaddr_nl	 sa;
 	struct iovec		 iov;
@@ -212,8 +211,9 @@ nl_reply_error(const struct nlmsghdr *nlh)
  * the kernel's error, cb's, EBADMSG for a malformed reply, EAGAIN for a
  * dump the kernel marked inconsistent (try again), ETIMEDOUT.
  */
-static int
-nl_talk(struct nl *nl, struct nlmsghdr *req,
+int
+nl_request(struct mnl_socket *sock, unsigned int portid, uint32_t *seqp,
+    void *buf, size_t buflen, struct nlmsghdr *req,
     int (*cb)(const struct nlmsghdr *, void *), void *arg)
 {
 	const struct nlmsghdr	*nlh;
@@ -221,13 +221,13 @@ nl_talk(struct nl *nl, struct nlmsghdr *req,
 	uint32_t		 seq;
 	int			 fd, rem, err = 0, e, done = 0;
 
-	fd = mnl_socket_get_fd(nl->nl_sock);
-	seq = ++nl->nl_seq;
+	fd = mnl_socket_get_fd(sock);
+	seq = ++*seqp;
 	req->nlmsg_seq = seq;
 	req->nlmsg_flags |= NLM_F_REQUEST;
 	if ((req->nlmsg_flags & NLM_F_DUMP) != NLM_F_DUMP)
 		req->nlmsg_flags |= NLM_F_ACK;
-	n = mnl_socket_sendto(nl->nl_sock, req, req->nlmsg_len);
+	n = mnl_socket_sendto(sock, req, req->nlmsg_len);
 	if (n == -1)
 		return (-1);
 	if ((size_t)n != req->nlmsg_len) {
@@ -236,16 +236,15 @@ nl_talk(struct nl *nl, struct nlmsghdr *req,
 	}
 
 	while (!done) {
-		if ((n = nl_recv(fd, &nl->nl_buf, sizeof(nl->nl_buf))) == -1) {
+		if ((n = nl_recv_kernel(fd, buf, buflen)) == -1) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				errno = ETIMEDOUT;
 			return (-1);
 		}
-		nlh = &nl->nl_buf.rb_hdr;
+		nlh = buf;
 		rem = (int)n;
 		for (; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
-			if (nlh->nlmsg_seq != seq ||
-			    nlh->nlmsg_pid != nl->nl_portid)
+			if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != portid)
 				continue;	/* not an answer to req */
 			if ((nlh->nlmsg_flags & NLM_F_DUMP_INTR) && err == 0)
 				err = EAGAIN;
@@ -291,6 +290,14 @@ nl_talk(struct nl *nl, struct nlmsghdr *req,
 		return (-1);
 	}
 	return (0);
+}
+
+static int
+nl_talk(struct nl *nl, struct nlmsghdr *req,
+    int (*cb)(const struct nlmsghdr *, void *), void *arg)
+{
+	return (nl_request(nl->nl_sock, nl->nl_portid, &nl->nl_seq,
+	    &nl->nl_buf, sizeof(nl->nl_buf), req, cb, arg));
 }
 
 /*
@@ -1006,7 +1013,7 @@ nl_ev_read(struct nl_ev *ev, int (*cb)(const struct nl_event *, void *),
 
 	fd = mnl_socket_get_fd(ev->ev_sock);
 	for (i = 0; i < NL_EV_BATCH; i++) {
-		if ((n = nl_recv(fd, &ev->ev_buf, sizeof(ev->ev_buf))) == -1) {
+		if ((n = nl_recv_kernel(fd, &ev->ev_buf, sizeof(ev->ev_buf))) == -1) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return (0);
 			if (errno == ENOBUFS || errno == ENOSPC) {

@@ -58,6 +58,25 @@ struct nl;		/* request socket, sequence number, reply buffer */
 struct nl_ev;		/* event socket */
 struct nlmsghdr;
 
+struct mnl_socket;
+
+/*
+ * The request loop under every call below, for a daemon with a netlink
+ * socket of another family (sasyncd's NETLINK_XFRM): sends req with the
+ * next sequence number and reads into buf (aligned for nlmsghdr) until
+ * its ack, error or end of dump, giving every other answer to req to cb.
+ * Replies to earlier requests are skipped; after cb fails or the kernel
+ * reports an error mid-dump the rest is still read.  0, or -1 with
+ * errno: the kernel's error, cb's, EBADMSG (malformed reply), EAGAIN
+ * (dump interrupted: try again), ETIMEDOUT.
+ */
+int	 nl_request(struct mnl_socket *, unsigned int portid, uint32_t *seq,
+	    void *buf, size_t buflen, struct nlmsghdr *req,
+	    int (*cb)(const struct nlmsghdr *, void *), void *arg);
+/* One datagram from the kernel: its length, 0 for one from another
+ * sender (dropped), -1 with errno (ENOSPC: truncated). */
+ssize_t	 nl_recv_kernel(int fd, void *buf, size_t len);
+
 /* Opens and binds the request socket; NULL with errno set on failure. */
 struct nl	*nl_open(void);
 void		 nl_close(struct nl *);

@@ -325,3 +325,33 @@ def relayd(lab, relayd_bin):
     return start
 
 # --- relayd (end) ---
+
+
+# --- sasyncd: tests/lab/sasync_lab.py ---
+
+@pytest.fixture
+def sasyncd(lab):
+    """sasyncd(host, conf, **kw) -> a started Sasyncd (kw: args)."""
+    import sasync_lab
+    _need_programs((sasync_lab.SASYNCD, sasync_lab.SASYNCCTL))
+
+    def start(host, conf, wait=True, **kw):
+        return sasync_lab.Sasyncd(host, conf, **kw).start(wait=wait)
+    return start
+
+
+@pytest.fixture
+def gateways(lab):
+    """Two gateways on one switch, with fake carpds stopped at the end."""
+    import sasync_lab
+    g = sasync_lab.Gateways(lab)
+    yield g
+    g.stop()
+
+
+@pytest.fixture
+def gateways3(lab):
+    import sasync_lab
+    g = sasync_lab.Gateways(lab, n=3)
+    yield g
+    g.stop()

@@ -25,18 +25,19 @@ if [ $# -gt 0 ]; then
 	xmls=$XML
 else
 	# Two pytest runs side by side, to keep make check short on two
-	# cores: relayd's tests (mostly waiting on checks) and the others.
+	# cores: relayd's and sasyncd's tests (mostly waiting on checks and
+	# timers) and the others.
 	# Each lab's namespaces carry its pytest's pid, so neither touches
 	# the other's (cleanup_stale only removes those of dead pids).
-	"$PYTHON" -m pytest tests/lab -q -p no:cacheprovider -k relayd \
+	"$PYTHON" -m pytest tests/lab -q -p no:cacheprovider -k "relayd or sasyncd" \
 	    --junitxml="$XML2" >build/results/lab-relayd.out 2>&1 &
 	pid2=$!
-	"$PYTHON" -m pytest tests/lab -q -p no:cacheprovider -k "not relayd" \
+	"$PYTHON" -m pytest tests/lab -q -p no:cacheprovider -k "not relayd and not sasyncd" \
 	    --junitxml="$XML"
 	rc=$?
 	wait "$pid2"
 	rc2=$?
-	echo "--- relayd lab tests (run alongside) ---"
+	echo "--- relayd and sasyncd lab tests (run alongside) ---"
 	cat build/results/lab-relayd.out
 	xmls="$XML $XML2"
 fi

@@ -1,0 +1,3 @@
+PROGS	+= sasyncctl
+sasyncctl_SRCS := $(wildcard sasyncctl/*.c)
+MANS	+= sasyncctl/sasyncctl.8
