@@ -20,7 +20,7 @@
 
 #include "sasync_frame.h"
 
-#define SASYNCD_CONF			"/etc/sasyncd.conf"
+#define SASYNCD_CONF			"/etc/hakit/sasyncd.conf"
 #define SASYNCD_SOCK			"/run/hakit/sasyncd.sock"
 #define SASYNCD_DEFAULT_PORT		500
 #define SASYNCD_DEFAULT_GROUP		"carp"

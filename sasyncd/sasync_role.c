@@ -57,10 +57,21 @@ role_set_state(struct role *r, uint32_t state, int64_t now,
 		return;
 	r->r_state = state;
 	for (i = 0; i < r->r_npeers; i++) {
-		if (!r->r_peers[i].rp_connected)
+		if (!r->r_peers[i].rp_connected) {
 			act(acts, RA_CONNECT, i, 0, 0, 0);
-		else
-			act(acts, RA_SEND, i, SASYNC_CTL_STATE, state, 0);
+			continue;
+		}
+		act(acts, RA_SEND, i, SASYNC_CTL_STATE, state, 0);
+		/*
+		 * OpenBSD snapshots only after a connection.  Peers that
+		 * connected while neither side was MASTER yet (both
+		 * booting, carp still electing) would then wait ten
+		 * minutes for their SAs: a new MASTER sends one to each
+		 * connected peer that has had none on this connection.
+		 */
+		if (state == ROLE_MASTER && !r->r_peers[i].rp_snapped &&
+		    r->r_peers[i].rp_snap_at == 0)
+			r->r_peers[i].rp_snap_at = now + ROLE_SNAP_DELAY;
 	}
 	r->r_reconnect_at = now + ROLE_RECONNECT;
 }
@@ -98,6 +109,7 @@ role_peer_up(struct role *r, int peer, int outgoing, int64_t now,
 	p->rp_connected = 1;
 	p->rp_state = ROLE_INIT;
 	p->rp_snap_at = 0;
+	p->rp_snapped = 0;
 	if (outgoing)
 		act(acts, RA_SEND, peer, SASYNC_CTL_STATE, r->r_state, 0);
 	if (r->r_state == ROLE_MASTER)
@@ -199,8 +211,10 @@ role_tick(struct role *r, int64_t now, struct role_acts *acts)
 			continue;
 		p->rp_snap_at = 0;
 		/* A master that lost its role meanwhile sends nothing. */
-		if (p->rp_connected && r->r_state == ROLE_MASTER)
+		if (p->rp_connected && r->r_state == ROLE_MASTER) {
+			p->rp_snapped = 1;
 			act(acts, RA_SNAPSHOT, i, 0, 0, 0);
+		}
 	}
 	if (r->r_demoted && now >= r->r_demote_until) {
 		(void)role_demote_release(r);

@@ -55,6 +55,7 @@ struct role_peer {
 	uint32_t		 rp_state;	/* last heard; INIT until then */
 	int			 rp_endsnap;	/* has sent CTL_ENDSNAP */
 	int64_t			 rp_snap_at;	/* snapshot due, 0 if none */
+	int			 rp_snapped;	/* one sent on this connection */
 };
 
 struct role {

@@ -328,3 +328,36 @@ def test_hostile_frames_are_counted_and_only_a_bad_length_closes(
         if k.startswith("xfrm ")) >= 1, 5, desc="bad XFRM counted")
     assert d.store() == ([], [])
     assert d.alive()
+
+
+def test_keys_never_reach_the_log_even_at_the_highest_verbosity(gateways,
+        sasyncd):
+    c0 = gateways.fake_carp(0, state="MASTER")
+    c1 = gateways.fake_carp(1, state="BACKUP")
+    m = sasyncd(gateways.gws[0], sl.conf(sl.GW_IPS[0], [sl.GW_IPS[1]]),
+        args=["-C", c0.path, "-M", "-v"])
+    s = sasyncd(gateways.gws[1], sl.conf(sl.GW_IPS[1], [sl.GW_IPS[0]]),
+        args=["-C", c1.path, "-M", "-v"])
+    m.mem("sa-add", **sa(1))
+    m.mem("sa-add", **sa(2))
+    wait_synced(m, s, "SAs synced")
+    assert "applied NEWSA" in s.log_text()     # -vv logs each change
+    # the in-memory store's test keys are 0x41... (enc) and 0x42...
+    for d in (m, s):
+        text = d.log_text()
+        for k in ("41414141", "42424242", "AAAAAAAA", "BBBBBBBB",
+                sl.KEY.hex(), sl.KEY.hex().upper()):
+            assert k not in text, (d.name, k)
+
+
+def test_peers_connected_before_carp_elected_still_get_a_snapshot(
+        gateways, sasyncd):
+    # both gateways boot together: connected while carp is still INIT
+    (m, s), (cm, cs) = sl.start_pair(gateways, sasyncd,
+        states=("INIT", "INIT"))
+    m.mem("sa-add", **sa(1))
+    m.mem("pol-add", **pol(1))
+    cm.set_state("MASTER")
+    cs.set_state("BACKUP")
+    wait_synced(m, s, "the new master's snapshot")
+    assert m.counters()["snapshots_sent"] == 1

@@ -151,3 +151,66 @@ def test_esp_sas_follow_with_keys_and_replay_margin(gateways, sasyncd):
     m.host.run(["ip", "xfrm", "state", "delete", "src", "198.51.100.1",
         "dst", "203.0.113.1", "proto", "esp", "spi", "0x1001"])
     wait_until(lambda: states(s.host) == "", 10, desc="SA deleted")
+
+
+VIP = "192.0.2.100/24"
+
+
+def carp_conf(skew):
+    import lab as labmod
+    return labmod.carp_conf(labmod.carp_block("carp0", "eth0", 1,
+        advskew=skew, addrs=[VIP]), preempt=False)
+
+
+def test_with_carpd_the_backup_takes_over_holding_the_tunnel(gateways,
+        sasyncd, carpd):
+    """Real carpd on both gateways: policies follow gw1 while it is
+    master; gw1 dies; gw2 is MASTER with them, adds one; gw1 comes back
+    as backup and receives gw2's set, the new one included."""
+    g = gateways
+    c1 = carpd(g.gws[0], carp_conf(0))
+    c1.ctl("carp0", "state", "master", check=False)
+    wait_until(lambda: c1.state() == "MASTER", 10, desc="gw1 MASTER")
+    c2 = carpd(g.gws[1], carp_conf(100))
+    wait_until(lambda: c2.state() == "BACKUP", 10, desc="gw2 BACKUP")
+    s1 = sasyncd(g.gws[0], sl.conf(sl.GW_IPS[0], [sl.GW_IPS[1]]),
+        args=["-C", c1.sock])
+    s2 = sasyncd(g.gws[1], sl.conf(sl.GW_IPS[1], [sl.GW_IPS[0]]),
+        args=["-C", c2.sock])
+    wait_until(lambda: s1.show()["state"] == "MASTER" and
+        s2.show()["state"] == "SLAVE", 10, desc="roles from carpd")
+    add_policy(g.gws[0], 1)
+    add_policy(g.gws[0], 2)
+    wait_same(s1, s2, "the tunnel on gw2")
+    # gw1 dies: daemons killed, links down
+    s1.kill9()
+    c1.kill9()
+    g.gws[0].all_links_down()
+    wait_until(lambda: s2.show()["state"] == "MASTER", 10,
+        desc="gw2's sasyncd MASTER after carpd's takeover")
+    assert len(policies(g.gws[1])) == 2
+    add_policy(g.gws[1], 3)
+    # gw1 returns as backup, with the policies it had when it died
+    for l in g.gws[0].links():
+        if l != "lo":
+            g.gws[0].link_up(l)
+    c1b = carpd(g.gws[0], carp_conf(200))
+    wait_until(lambda: c1b.state() == "BACKUP", 15, desc="gw1 BACKUP")
+    s1b = sasyncd(g.gws[0], sl.conf(sl.GW_IPS[0], [sl.GW_IPS[1]]),
+        args=["-C", c1b.sock])
+    wait_until(lambda: s1b.show()["state"] == "SLAVE", 10,
+        desc="gw1's sasyncd SLAVE")
+    wait_same(s2, s1b, "gw1 got gw2's set, the new policy included")
+    assert len(policies(g.gws[0])) == 3
+
+
+def test_sasyncd_keeps_only_cap_net_admin(gateways, sasyncd):
+    (m, s), _ = pair(gateways, sasyncd)
+    for d in (m, s):
+        status = open("/proc/%d/status" % d.proc.pid).read()
+        eff = int(re.search(r"CapEff:\s*([0-9a-f]+)", status).group(1),
+            16)
+        prm = int(re.search(r"CapPrm:\s*([0-9a-f]+)", status).group(1),
+            16)
+        assert eff == 1 << 12 and prm == 1 << 12, status
+        assert re.search(r"NoNewPrivs:\s*1", status)

@@ -208,6 +208,36 @@ test_no_snapshot_when_the_role_was_lost_or_the_peer_left(void **st)
 }
 
 static void
+test_a_new_master_snapshots_peers_that_connected_before(void **st)
+{
+	struct role		 r;
+	struct role_acts	 a = { 0 };
+
+	(void)st;
+	role_init(&r, 2, T0);
+	/* both booting: connected while INIT, carp elects later */
+	role_peer_up(&r, 0, 1, T0, NULL);
+	role_peer_up(&r, 1, 0, T0, NULL);
+	assert_int_equal(role_next(&r), T0 + ROLE_RECONNECT);
+	role_set_state(&r, ROLE_MASTER, T0 + 3000, &a);
+	memset(&a, 0, sizeof(a));
+	role_tick(&r, T0 + 3000 + ROLE_SNAP_DELAY, &a);
+	assert_int_equal(count(&a, RA_SNAPSHOT, 0), 1);
+	assert_int_equal(count(&a, RA_SNAPSHOT, 1), 1);
+	/* a flap back to MASTER on the same connections: no second one */
+	role_set_state(&r, ROLE_SLAVE, T0 + 6000, NULL);
+	role_set_state(&r, ROLE_MASTER, T0 + 7000, NULL);
+	memset(&a, 0, sizeof(a));
+	role_tick(&r, T0 + 7000 + ROLE_SNAP_DELAY, &a);
+	assert_int_equal(count(&a, RA_SNAPSHOT, -1), 0);
+	/* a reconnection gets one again */
+	role_peer_down(&r, 1);
+	role_peer_up(&r, 1, 0, T0 + 8000, NULL);
+	role_tick(&r, T0 + 8000 + ROLE_SNAP_DELAY, &a);
+	assert_int_equal(count(&a, RA_SNAPSHOT, 1), 1);
+}
+
+static void
 test_a_state_change_reaches_every_peer(void **st)
 {
 	struct role		 r;
@@ -338,6 +368,8 @@ main(void)
 		    test_a_master_snapshots_two_seconds_after_a_connection),
 		cmocka_unit_test(
 		    test_no_snapshot_when_the_role_was_lost_or_the_peer_left),
+		cmocka_unit_test(
+		    test_a_new_master_snapshots_peers_that_connected_before),
 		cmocka_unit_test(test_a_state_change_reaches_every_peer),
 		cmocka_unit_test(test_a_locked_role_ignores_carp),
 		cmocka_unit_test(test_demotion_ends_when_every_peer_sent_endsnap),
