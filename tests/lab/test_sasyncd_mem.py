@@ -7,6 +7,7 @@ live change the backup's SAs and policies are the master's, with the
 outbound sequence numbers ahead by the margin.
 """
 
+import re
 import socket
 import time
 
@@ -73,6 +74,13 @@ def test_a_snapshot_gives_the_backup_the_masters_sas_and_policies(
     assert c["snapshot_sas"] == 5 and c["snapshot_policies"] == 2
     assert s.show()["last_snapshot_received"] is not None
     assert s.peer()["snapshots_received"] == 1
+    # what an operator reads
+    text = m.ctl("show").stdout
+    assert text.startswith("state MASTER, since ")
+    assert re.search(r"peer 192\.0\.2\.2: (incoming|outgoing) since "
+        r"\S+ \S+, state SLAVE", text), text
+    assert re.search(r"snapshots sent 1, received 0", text), text
+    assert re.search(r"\t5 snapshot_sas$", text, re.M), text
 
 
 def test_live_changes_on_the_master_follow_to_the_backup(gateways,
