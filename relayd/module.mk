@@ -12,3 +12,15 @@ fuzz_relayd_http_check_DEPS := relayd/check_http.c relayd/hce_state.c
 # C: nftables
 test_relayd_nft_DEPS	:= relayd/buckets.c relayd/nft.c relayd/ct_kill.c \
 			   relayd/conf.c relayd/stats.c
+# N: DNS relay
+test_relayd_dns_DEPS	:= relayd/dns.c
+fuzz_relayd_dns_DEPS	:= relayd/dns.c
+# T: TLS for relays
+test_relayd_tls_DEPS	:= relayd/relay_tls.c
+fuzz_relayd_tls_files_DEPS := relayd/relay_tls.c
+# H: HTTP/1.x heads and chunked bodies for relays
+test_relayd_http_DEPS	:= relayd/http.c
+fuzz_relayd_http_DEPS	:= relayd/http.c
+# F: filter rules (the unit test includes filter.c for its statics)
+test_relayd_filter_DEPS	:= relayd/patterns.c relayd/http.c
+fuzz_relayd_filter_DEPS	:= relayd/filter.c relayd/patterns.c relayd/http.c
