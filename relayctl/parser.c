@@ -304,8 +304,10 @@ parser_request(const struct parse_result *res, const char *path)
 	case PARSER_SHOW_RDRS:
 	case PARSER_SHOW_RELAYS:
 	case PARSER_SHOW_ROUTERS:
-	case PARSER_SHOW_SESSIONS:
 		return (json_pack("{s:s}", "cmd", "show"));
+	case PARSER_SHOW_SESSIONS:
+		/* the relay processes are asked: only when wanted */
+		return (json_pack("{s:s,s:b}", "cmd", "show", "sessions", 1));
 	case PARSER_RDR_DISABLE:
 		return (request_id("redirect_disable", res));
 	case PARSER_RDR_ENABLE:

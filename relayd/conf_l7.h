@@ -31,6 +31,8 @@
 #define RELAYD_MAXROUTES	64	/* routes of a router */
 #define RELAYD_HEADERLEN	8192	/* HTTP-1 default */
 #define RELAYD_HEADERLEN_MAX	131072
+#define RELAYD_MAXHEADERS	100	/* header lines, hakit */
+#define RELAYD_MAXHEADERS_MAX	10000
 #define RELAYD_BACKLOG		10	/* TCP-4 default */
 #define RELAYD_BACKLOG_MAX	512
 
@@ -93,6 +95,11 @@ struct rd_relay {
 	int		 rl_disabled;
 	int		 rl_proxyproto;		/* 0, 1 or 2 */
 	int		 rl_line;
+
+	/* Run time, in the pfe: sessions started, as the relay
+	 * processes report them (IMP-11). */
+	uint64_t	 rl_count;
+	struct rd_stats	 rl_stats;
 };
 
 enum rd_proto_type {
@@ -198,6 +205,7 @@ struct rd_protocol {
 
 	/* http */
 	int		 p_headerlen;		/* 0 = default */
+	int		 p_maxheaders;		/* 0 = default (100) */
 	int		 p_websockets;		/* 0, 1 */
 
 	/* return error */

@@ -454,6 +454,8 @@ print_protocol(FILE *f, const struct rd_protocol *pr)
 		(void)fprintf(f, "\ttcp ip minttl %d\n", pr->p_minttl);
 	if (pr->p_headerlen != 0)
 		(void)fprintf(f, "\thttp headerlen %d\n", pr->p_headerlen);
+	if (pr->p_maxheaders != 0)
+		(void)fprintf(f, "\thttp maxheaders %d\n", pr->p_maxheaders);
 	if (pr->p_websockets)
 		(void)fputs("\thttp websockets\n", f);
 	if (pr->p_return_error) {

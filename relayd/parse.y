@@ -252,7 +252,7 @@ static void	 block_end(struct parse *);
 %token	REDIRECT RELAY REMOVE REQUEST RESPONSE RETRY RETURN ROUTE ROUTER
 %token	RTABLE RTLABEL SACK SCRIPT SEND SESSION SET SOCKET SPLICE SSL STATE
 %token	STICKY STRIP STYLE TABLE TAG TAGGED TCP TICKETS TIMEOUT TLS TO
-%token	TRANSPARENT TTL UDP URL VALUE WEBSOCKETS WITH
+%token	TRANSPARENT TTL UDP URL VALUE WEBSOCKETS WITH MAXHEADERS
 %token	STRING NUMBER LEXERR
 
 %%
@@ -626,6 +626,7 @@ tcpopt		: NODELAY		{ proto_opt(p, NODELAY, &$1, NULL); }
 		;
 
 httpopt		: HEADERLEN string	{ proto_opt(p, HEADERLEN, &$1, &$2); }
+		| MAXHEADERS string	{ proto_opt(p, MAXHEADERS, &$1, &$2); }
 		| WEBSOCKETS		{ proto_opt(p, WEBSOCKETS, &$1, NULL); }
 		| NO WEBSOCKETS		{ proto_flag(p, 0, &$2); }
 		;
@@ -788,6 +789,7 @@ static const struct cfglex_keyword keywords[] = {
 	{ "log",		LOG },
 	{ "lookup",		LOOKUP },
 	{ "match",		MATCH },
+	{ "maxheaders",		MAXHEADERS },
 	{ "method",		METHOD },
 	{ "minttl",		MINTTL },
 	{ "mode",		MODE },
@@ -2219,6 +2221,10 @@ proto_opt(struct parse *p, int opt, const struct tok *kw, const struct tok *v)
 	case HEADERLEN:
 		(void)tok_int(p, v, "headerlen", 1, RELAYD_HEADERLEN_MAX,
 		    &pr->p_headerlen);
+		break;
+	case MAXHEADERS:	/* hakit: header lines, else 431 */
+		(void)tok_int(p, v, "maxheaders", 1, RELAYD_MAXHEADERS_MAX,
+		    &pr->p_maxheaders);
 		break;
 	case WEBSOCKETS:
 		pr->p_websockets = 1;

@@ -20,10 +20,29 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/queue.h>
+
+#include <netdb.h>
+
+#include "conf_l7.h"
 #include "ctl.h"
 #include "log.h"
 #include "relayd.h"
 #include "proc.h"
+
+#define SESS_TIMEOUT	2	/* s: relay processes to answer */
+
+/* A relayctl show sessions waiting for the relay processes. */
+struct sess_req {
+	TAILQ_ENTRY(sess_req)	 sr_entry;
+	uint32_t		 sr_id;
+	struct ctl_conn		*sr_cc;		/* NULL: it went away */
+	json_t			*sr_items;
+	int			 sr_left;	/* relays yet to answer */
+	struct event		*sr_timer;
+	struct pfe		*sr_pfe;
+};
+TAILQ_HEAD(sess_reqs, sess_req);
 
 struct pfe {
 	struct event_base	*p_base;
@@ -31,13 +50,21 @@ struct pfe {
 	uint32_t		 p_gen;
 	struct chan		 p_parent;
 	struct chan		 p_hce;
+	struct chan		 p_relays[RELAYD_PREFORK_MAX];
+	int			 p_nrelays;
 	struct ctl_server	*p_ctl;
+	struct sess_reqs	 p_sreqs;
+	uint32_t		 p_sreq_id;
+	struct event		*p_rstats;
 };
 
 static void	 pfe_dispatch_parent(struct chan *, struct msg *, void *);
 static void	 pfe_dispatch_hce(struct chan *, struct msg *, void *);
 static json_t	*pfe_ctl(struct ctl_conn *, const json_t *, void *);
+static json_t	*pfe_sessions(struct pfe *, struct ctl_conn *);
+static void	 relay_items(const struct pfe *, json_t *);
 static void	 pfe_update(struct pfe *, int force);
+static void	 pfe_relay_hosts(struct pfe *);
 static void	 pfe_event(struct pfe *, const char *, uint32_t,
 		    const char *, const char *);
 
@@ -139,6 +166,38 @@ pfe_update(struct pfe *p, int force)
 		memcpy(mr.mr_buckets, r->r_buckets, sizeof(mr.mr_buckets));
 		chan_send(&p->p_parent, M_RDR_APPLY, &mr, sizeof(mr));
 	}
+	pfe_relay_hosts(p);
+}
+
+/* IMP-12: every host's liveness to the relay processes. */
+static void
+pfe_relay_hosts(struct pfe *p)
+{
+	static struct m_relay_hosts	 mh;
+	struct rd_table			*t;
+	struct rd_host			*h;
+	int				 i;
+
+	if (p->p_nrelays == 0 || TAILQ_EMPTY(&p->p_conf->c_relays))
+		return;
+	memset(&mh, 0, sizeof(mh));
+	mh.mh_gen = p->p_gen;
+	TAILQ_FOREACH(t, &p->p_conf->c_tables, t_entry)
+		TAILQ_FOREACH(h, &t->t_hosts, h_entry) {
+			mh.mh_hosts[mh.mh_n].id = h->h_id;
+			mh.mh_hosts[mh.mh_n].live = host_live(h) &&
+			    !t->t_disabled;
+			if (++mh.mh_n < RELAY_HOSTS_MAX)
+				continue;
+			for (i = 0; i < p->p_nrelays; i++)
+				chan_send(&p->p_relays[i], M_RELAY_HOSTS, &mh,
+				    8 + mh.mh_n * 8);
+			mh.mh_n = 0;
+		}
+	if (mh.mh_n > 0)
+		for (i = 0; i < p->p_nrelays; i++)
+			chan_send(&p->p_relays[i], M_RELAY_HOSTS, &mh,
+			    8 + mh.mh_n * 8);
 }
 
 static void
@@ -395,6 +454,38 @@ table_items(json_t *items, const struct rd_table *t)
 }
 
 static json_t *
+stats_json(const struct rd_stats *st)
+{
+	return (json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	    "total", (json_int_t)st->st_cnt,
+	    "last", (json_int_t)st->st_last,
+	    "last_hour", (json_int_t)st->st_last_hour,
+	    "last_day", (json_int_t)st->st_last_day,
+	    "avg", (json_int_t)st->st_avg,
+	    "avg_hour", (json_int_t)st->st_avg_hour,
+	    "avg_day", (json_int_t)st->st_avg_day));
+}
+
+/* Relay rows (CTL-5), each followed by its tables. */
+static void
+relay_items(const struct pfe *p, json_t *items)
+{
+	const struct rd_relay		*rl;
+	const struct rd_relay_fwd	*f;
+
+	TAILQ_FOREACH(rl, &p->p_conf->c_relays, rl_entry) {
+		(void)json_array_append_new(items, json_pack("{s:s, s:I, s:s, "
+		    "s:s, s:o}", "type", "relay", "id", (json_int_t)rl->rl_id,
+		    "name", rl->rl_name, "status", rl->rl_disabled ?
+		    "disabled" : "active", "stats",
+		    stats_json(&rl->rl_stats)));
+		TAILQ_FOREACH(f, &rl->rl_fwds, f_entry)
+			if (f->f_type == FWD_TABLE && f->f_table != NULL)
+				table_items(items, f->f_table);
+	}
+}
+
+static json_t *
 pfe_show(const struct pfe *p)
 {
 	static const char *const rst[] = { "active",
@@ -408,22 +499,16 @@ pfe_show(const struct pfe *p)
 	TAILQ_FOREACH(r, &p->p_conf->c_redirects, r_entry) {
 		st = &r->r_stats;
 		(void)json_array_append_new(items, json_pack("{s:s, s:I, s:s, "
-		    "s:s, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
-		    "type", "redirect", "id", (json_int_t)r->r_id,
+		    "s:s, s:o}", "type", "redirect", "id", (json_int_t)r->r_id,
 		    "name", r->r_name, "status", rst[r->r_status],
-		    "stats", "total", (json_int_t)st->st_cnt,
-		    "last", (json_int_t)st->st_last,
-		    "last_hour", (json_int_t)st->st_last_hour,
-		    "last_day", (json_int_t)st->st_last_day,
-		    "avg", (json_int_t)st->st_avg,
-		    "avg_hour", (json_int_t)st->st_avg_hour,
-		    "avg_day", (json_int_t)st->st_avg_day));
+		    "stats", stats_json(st)));
 		if (r->r_disabled)
 			continue;
 		table_items(items, r->r_table);
 		if (r->r_backup != NULL)
 			table_items(items, r->r_backup);
 	}
+	relay_items(p, items);
 	return (json_pack("{s:b, s:o}", "ok", 1, "items", items));
 }
 
@@ -544,6 +629,203 @@ pfe_ctl_toggle(struct pfe *p, const char *cmd, const json_t *req)
 	return (ctl_reply_ok());
 }
 
+static void
+sess_req_done(struct sess_req *sr)
+{
+	struct pfe	*p = sr->sr_pfe;
+	json_t		*rep;
+
+	if (sr->sr_cc != NULL) {
+		rep = json_pack("{s:b, s:O}", "ok", 1, "items", sr->sr_items);
+		if (rep != NULL)
+			(void)ctl_conn_send(sr->sr_cc, rep);
+		json_decref(rep);
+	}
+	TAILQ_REMOVE(&p->p_sreqs, sr, sr_entry);
+	event_free(sr->sr_timer);
+	json_decref(sr->sr_items);
+	free(sr);
+}
+
+static void
+sess_req_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	log_warnx("pfe: a relay process did not list its sessions in time");
+	sess_req_done(arg);
+}
+
+/* CTL-7: every relay process lists its sessions; one reply of all. */
+static json_t *
+pfe_sessions(struct pfe *p, struct ctl_conn *cc)
+{
+	struct sess_req	*sr;
+	struct timeval	 tv = { SESS_TIMEOUT, 0 };
+	int		 i;
+
+	if (p->p_nrelays == 0)
+		return (json_pack("{s:b, s:[]}", "ok", 1, "items"));
+	if ((sr = calloc(1, sizeof(*sr))) == NULL ||
+	    (sr->sr_items = json_array()) == NULL ||
+	    (sr->sr_timer = evtimer_new(p->p_base, sess_req_timeout,
+	    sr)) == NULL) {
+		if (sr != NULL)
+			json_decref(sr->sr_items);
+		free(sr);
+		return (ctl_reply_error("out of memory"));
+	}
+	sr->sr_id = ++p->p_sreq_id;
+	sr->sr_cc = cc;
+	sr->sr_left = p->p_nrelays;
+	sr->sr_pfe = p;
+	TAILQ_INSERT_TAIL(&p->p_sreqs, sr, sr_entry);
+	(void)evtimer_add(sr->sr_timer, &tv);
+	for (i = 0; i < p->p_nrelays; i++)
+		chan_send(&p->p_relays[i], M_RELAY_SESSIONS, &sr->sr_id,
+		    sizeof(sr->sr_id));
+	return (NULL);		/* answered when all have */
+}
+
+static void
+pfe_ctl_closed(struct ctl_conn *cc, void *arg)
+{
+	struct pfe	*p = arg;
+	struct sess_req	*sr;
+
+	TAILQ_FOREACH(sr, &p->p_sreqs, sr_entry)
+		if (sr->sr_cc == cc)
+			sr->sr_cc = NULL;
+}
+
+static int
+ss_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return (ntohs(((const struct sockaddr_in *)(const void *)ss)->
+		    sin_port));
+	return (ntohs(((const struct sockaddr_in6 *)(const void *)ss)->
+	    sin6_port));
+}
+
+static json_t *
+session_item(const struct m_session *ms)
+{
+	char	 src[NI_MAXHOST], dst[NI_MAXHOST];
+	int	 sp, dp;
+
+	if (getnameinfo((const struct sockaddr *)&ms->ss_src,
+	    sizeof(ms->ss_src), src, sizeof(src), NULL, 0,
+	    NI_NUMERICHOST) != 0 ||
+	    getnameinfo((const struct sockaddr *)&ms->ss_dst,
+	    sizeof(ms->ss_dst), dst, sizeof(dst), NULL, 0,
+	    NI_NUMERICHOST) != 0)
+		return (NULL);
+	sp = ss_port(&ms->ss_src);
+	dp = ss_port(&ms->ss_dst);
+	return (json_pack("{s:s, s:I, s:i, s:s, s:i, s:s, s:i, s:b, s:I, "
+	    "s:I, s:I, s:I, s:s}", "type", "session",
+	    "id", (json_int_t)ms->ss_id, "peer", 0, "src", src, "sport", sp,
+	    "dst", dst, "dport", dp, "done", ms->ss_done != 0,
+	    "age", (json_int_t)ms->ss_age, "idle", (json_int_t)ms->ss_idle,
+	    "relay", (json_int_t)ms->ss_relay, "pid", (json_int_t)ms->ss_pid,
+	    "tag", ms->ss_tag));
+}
+
+static void
+pfe_relay_sessions(struct pfe *p, const struct msg *m)
+{
+	static struct m_relay_sessions	 rs;
+	struct sess_req			*sr;
+	size_t				 hdr = offsetof(struct
+					    m_relay_sessions, rs_s);
+	uint32_t			 i;
+	json_t				*o;
+
+	if (m->m_len < hdr || m->m_len > sizeof(rs))
+		return;
+	memset(&rs, 0, sizeof(rs));
+	memcpy(&rs, m->m_data, m->m_len);	/* aligned copy */
+	if (rs.rs_n > RELAY_SESSIONS_MAX ||
+	    m->m_len < hdr + rs.rs_n * sizeof(rs.rs_s[0]))
+		return;
+	TAILQ_FOREACH(sr, &p->p_sreqs, sr_entry)
+		if (sr->sr_id == rs.rs_req)
+			break;
+	if (sr == NULL)
+		return;		/* timed out already */
+	for (i = 0; i < rs.rs_n; i++)
+		if ((o = session_item(&rs.rs_s[i])) != NULL)
+			(void)json_array_append_new(sr->sr_items, o);
+	if (rs.rs_last && --sr->sr_left == 0)
+		sess_req_done(sr);
+}
+
+/* IMP-11: each process's count of new sessions, summed per relay. */
+static void
+pfe_relay_stats(struct pfe *p, const struct msg *m)
+{
+	static struct m_relay_stats	 ms;
+	size_t				 hdr = offsetof(struct m_relay_stats,
+					    st_r);
+	struct rd_relay			*rl;
+	uint32_t			 i;
+
+	if (m->m_len < hdr || m->m_len > sizeof(ms))
+		return;
+	memset(&ms, 0, sizeof(ms));
+	memcpy(&ms, m->m_data, m->m_len);
+	if (ms.st_n > RELAY_STATS_MAX || m->m_len < hdr + ms.st_n *
+	    sizeof(ms.st_r[0]) || ms.st_gen != p->p_gen)
+		return;
+	for (i = 0; i < ms.st_n; i++)
+		TAILQ_FOREACH(rl, &p->p_conf->c_relays, rl_entry)
+			if (rl->rl_id == ms.st_r[i].relay)
+				rl->rl_count += ms.st_r[i].count;
+}
+
+static void
+pfe_rstats_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct pfe	*p = arg;
+	struct rd_relay	*rl;
+
+	(void)fd;
+	(void)what;
+	TAILQ_FOREACH(rl, &p->p_conf->c_relays, rl_entry)
+		stats_tick(&rl->rl_stats, rl->rl_count);
+}
+
+static void
+pfe_dispatch_relay(struct chan *ch, struct msg *m, void *arg)
+{
+	struct pfe	*p = arg;
+
+	uint32_t	 gen;
+
+	switch (m->m_type) {
+	case M_RELAY_HOSTS:
+		/* a relay process took a configuration: it wants the host
+		 * states of that generation, once we have it too */
+		if (m->m_len == sizeof(gen)) {
+			memcpy(&gen, m->m_data, sizeof(gen));
+			if (gen == p->p_gen)
+				pfe_relay_hosts(p);
+		}
+		break;
+	case M_RELAY_SESSIONS:
+		pfe_relay_sessions(p, m);
+		break;
+	case M_RELAY_STATS:
+		pfe_relay_stats(p, m);
+		break;
+	default:
+		log_warnx("pfe: unexpected message %u from %s", m->m_type,
+		    ch->ch_peer);
+		break;
+	}
+}
+
 static json_t *
 pfe_ctl(struct ctl_conn *cc, const json_t *req, void *arg)
 {
@@ -553,6 +835,9 @@ pfe_ctl(struct ctl_conn *cc, const json_t *req, void *arg)
 	int		 level;
 
 	cmd = json_string_value(json_object_get(req, "cmd"));
+	if (strcmp(cmd, "show") == 0 &&
+	    json_is_true(json_object_get(req, "sessions")))
+		return (pfe_sessions(p, cc));
 	if (strcmp(cmd, "show") == 0)
 		return (pfe_show(p));
 	if (strcmp(cmd, "monitor") == 0) {
@@ -600,11 +885,14 @@ pfe_ctl(struct ctl_conn *cc, const json_t *req, void *arg)
 
 void
 pfe_main(struct relayd_conf *conf, int parentfd, int hcefd,
-    const char *sockpath, int verbose)
+    const int *relayfds, int nrelays, const char *sockpath, int verbose)
 {
 	struct pfe	 p;
+	struct timeval	 tv = { RELAYD_STATINTERVAL, 0 };
+	int		 i;
 
 	memset(&p, 0, sizeof(p));
+	TAILQ_INIT(&p.p_sreqs);
 	p.p_conf = conf;
 	log_setverbose(verbose);
 	/* ^C reaches the whole process group: the parent coordinates the
@@ -617,7 +905,7 @@ pfe_main(struct relayd_conf *conf, int parentfd, int hcefd,
 		fatalx("pfe: event_base_new");
 	/* Bound while still root: the socket's directory is root's. */
 	if ((p.p_ctl = ctl_server_open(p.p_base, sockpath, 0660, pfe_ctl,
-	    NULL, &p)) == NULL)
+	    pfe_ctl_closed, &p)) == NULL)
 		fatal("control socket %s", sockpath);
 	proc_drop("pfe");
 	if (chan_init(&p.p_parent, p.p_base, parentfd, "parent",
@@ -625,6 +913,14 @@ pfe_main(struct relayd_conf *conf, int parentfd, int hcefd,
 	    chan_init(&p.p_hce, p.p_base, hcefd, "hce", pfe_dispatch_hce,
 	    &p) == -1)
 		fatalx("pfe: channels");
+	for (i = 0; i < nrelays && i < RELAYD_PREFORK_MAX; i++)
+		if (chan_init(&p.p_relays[i], p.p_base, relayfds[i], "relay",
+		    pfe_dispatch_relay, &p) == -1)
+			fatalx("pfe: channels");
+	p.p_nrelays = i;
+	if ((p.p_rstats = event_new(p.p_base, -1, EV_PERSIST,
+	    pfe_rstats_tick, &p)) == NULL || event_add(p.p_rstats, &tv) == -1)
+		fatalx("pfe: statistics timer");
 	/* Every redirect starts down: rules go in with the first live
 	 * host. */
 	pfe_update(&p, 1);

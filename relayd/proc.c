@@ -87,6 +87,14 @@ chan_send(struct chan *ch, uint32_t type, const void *data, size_t len)
 }
 
 void
+chan_send_fd(struct chan *ch, uint32_t type, const void *data, size_t len,
+    int fd)
+{
+	if (msg_send(ch->ch_fd, type, data, len, fd) == -1)
+		fatal("sending to %s", ch->ch_peer);
+}
+
+void
 chan_send_conf(struct chan *ch, const struct relayd_conf *conf,
     uint32_t gen)
 {

@@ -42,6 +42,9 @@ int	 chan_init(struct chan *, struct event_base *, int fd,
 void	 chan_close(struct chan *);
 /* Sends one message; a failure is fatal: the peer is gone. */
 void	 chan_send(struct chan *, uint32_t type, const void *, size_t);
+/* The same with a descriptor (the receiver gets its own copy). */
+void	 chan_send_fd(struct chan *, uint32_t type, const void *, size_t,
+	    int fd);
 /* Sends conf as its printed text (M_CFG_TEXT chunks, then M_CFG_END
  * carrying gen). */
 void	 chan_send_conf(struct chan *, const struct relayd_conf *,
@@ -66,7 +69,8 @@ void	 proc_drop(const char *title);
 
 /* pfe.c, hce_proc.c: a child's main loop; never returns. */
 __attribute__((__noreturn__)) void pfe_main(struct relayd_conf *,
-	    int parentfd, int hcefd, const char *sockpath, int verbose);
+	    int parentfd, int hcefd, const int *relayfds, int nrelays,
+	    const char *sockpath, int verbose);
 __attribute__((__noreturn__)) void hce_main(struct relayd_conf *,
 	    int parentfd, int pfefd, int verbose);
 

@@ -35,6 +35,8 @@
 #include "relayd.h"
 #include "nft.h"
 #include "proc.h"
+#include "relay.h"
+#include "relay_parent.h"
 
 #define RELAYD_MAXDEFINES	64
 #define RELAYD_MAXSCRIPTS	256	/* script checks running at once */
@@ -73,6 +75,8 @@ struct parent {
 	int			 pa_nscripts;
 	uid_t			 pa_uid;
 	gid_t			 pa_gid;
+	struct relay_parent	 pa_relays;
+	const char		*pa_sslroot;	/* /etc/ssl: REL-16, TLS-4 */
 };
 
 static struct parent	*the_parent;	/* for the atexit cleanup */
@@ -143,9 +147,6 @@ parent_parse(struct parent *pa, const char *path, int collect)
 static void
 report_unserved(const struct relayd_conf *c)
 {
-	if (!TAILQ_EMPTY(&c->c_relays))
-		log_warnx("relays are parsed and checked but not served yet: "
-		    "no relay listens");
 	if (!TAILQ_EMPTY(&c->c_routers))
 		log_warnx("routers are parsed and checked but not served yet: "
 		    "no route is installed");
@@ -297,6 +298,7 @@ parent_cleanup(void)
 	struct parent	*pa = the_parent;
 	struct batch	 b;
 	FILE		*f;
+	int		 i;
 
 	if (pa == NULL || !pa->pa_nft_started)
 		return;
@@ -308,6 +310,9 @@ parent_cleanup(void)
 		(void)kill(pa->pa_pfe_pid, SIGTERM);
 	if (pa->pa_hce_pid > 0)
 		(void)kill(pa->pa_hce_pid, SIGTERM);
+	for (i = 0; i < pa->pa_relays.rpa_n; i++)
+		if (pa->pa_relays.rpa_pids[i] > 0)
+			(void)kill(pa->pa_relays.rpa_pids[i], SIGTERM);
 	(void)unlink(pa->pa_sockpath);
 }
 
@@ -662,8 +667,10 @@ static void
 parent_reload(struct parent *pa, const char *path)
 {
 	struct relayd_conf	*nc;
+	struct relay_prep	 rprep;
 	struct batch		 b;
 	FILE			*f;
+	char			 err[512];
 
 	if (path == NULL)
 		path = pa->pa_conffile;
@@ -676,6 +683,15 @@ parent_reload(struct parent *pa, const char *path)
 		chan_send(&pa->pa_pfe, M_RELOAD_DONE, "errors", 6);
 		return;
 	}
+	/* Relay sockets and TLS files first: a reload that cannot
+	 * have them changes nothing. */
+	if (relay_prepare(&pa->pa_relays, nc, pa->pa_sslroot, &rprep, err,
+	    sizeof(err)) == -1) {
+		log_warnx("reload: %s; configuration unchanged", err);
+		conf_free(nc);
+		chan_send(&pa->pa_pfe, M_RELOAD_DONE, "relays", 6);
+		return;
+	}
 	/* What is installed stays installed, with the new ids. */
 	conf_merge_state(nc, pa->pa_conf);
 	rdr_carry_over(nc, pa->pa_conf);
@@ -684,6 +700,7 @@ parent_reload(struct parent *pa, const char *path)
 	    "reload") == -1) {
 		log_warnx("reload: nftables refused the change, configuration "
 		    "unchanged");
+		relay_prep_abort(&pa->pa_relays, &rprep);
 		conf_free(nc);
 		chan_send(&pa->pa_pfe, M_RELOAD_DONE, "nftables", 8);
 		return;
@@ -695,6 +712,7 @@ parent_reload(struct parent *pa, const char *path)
 	pa->pa_gen++;
 	chan_send_conf(&pa->pa_hce, nc, pa->pa_gen);
 	chan_send_conf(&pa->pa_pfe, nc, pa->pa_gen);
+	relay_send(&pa->pa_relays, nc, pa->pa_gen, &rprep);
 	chan_send(&pa->pa_pfe, M_RELOAD_DONE, NULL, 0);
 	log_info("configuration %u loaded", pa->pa_gen);
 }
@@ -719,9 +737,12 @@ parent_sig(int sig, short ev, void *arg)
 	}
 }
 
+enum child_kind { CHILD_PFE, CHILD_HCE, CHILD_RELAY };
+
+/* Forks a child that keeps only the descriptors in keep. */
 static pid_t
-start_child(struct parent *pa, const char *name, int *keep, int nkeep,
-    int *all, int nall, int pfe)
+start_child(struct parent *pa, const char *name, enum child_kind kind,
+    int index, const int *keep, int nkeep, const int *all, int nall)
 {
 	pid_t	 pid;
 	int	 i, j, k;
@@ -738,10 +759,24 @@ start_child(struct parent *pa, const char *name, int *keep, int nkeep,
 		if (!k)
 			(void)close(all[i]);
 	}
-	if (pfe)
-		pfe_main(pa->pa_conf, keep[0], keep[1], pa->pa_sockpath,
+	switch (kind) {
+	case CHILD_PFE:
+		pfe_main(pa->pa_conf, keep[0], keep[1], keep + 2, nkeep - 2,
+		    pa->pa_sockpath, log_getverbose());
+	case CHILD_HCE:
+		hce_main(pa->pa_conf, keep[0], keep[1], log_getverbose());
+	case CHILD_RELAY:
+	default:
+		relay_main(pa->pa_conf, index, keep[0], keep[1],
 		    log_getverbose());
-	hce_main(pa->pa_conf, keep[0], keep[1], log_getverbose());
+	}
+}
+
+static void
+parent_dispatch_relay(struct chan *ch, struct msg *m, void *arg)
+{
+	(void)arg;
+	log_warnx("unexpected message %u from %s", m->m_type, ch->ch_peer);
 }
 
 int
@@ -749,8 +784,10 @@ main(int argc, char *argv[])
 {
 	static const char	*defines[RELAYD_MAXDEFINES];
 	static struct parent	 pa;
+	/* NET_BIND_SERVICE: relay sockets on ports < 1024 at a reload */
 	const cap_value_t	 keep[] = { CAP_NET_ADMIN, CAP_NET_RAW,
-				    CAP_SETUID, CAP_SETGID, CAP_KILL };
+				    CAP_SETUID, CAP_SETGID, CAP_KILL,
+				    CAP_NET_BIND_SERVICE };
 	const int		 sigs[] = { SIGHUP, SIGTERM, SIGINT, SIGCHLD };
 	struct event		*sigev[4];
 	struct passwd		*pw;
@@ -758,9 +795,13 @@ main(int argc, char *argv[])
 	FILE			*f;
 	char			 dir[256];
 	int			 ch, debug = 0, noaction = 0, verbose = 0, i;
-	int			 pp[2], ph[2], ps[2];
+	int			 pp[2], ph[2], ps[2], nrelay;
+	int			 pr[RELAYD_PREFORK_MAX][2];
+	int			 fr[RELAYD_PREFORK_MAX][2];
 
 	TAILQ_INIT(&pa.pa_scripts);
+	TAILQ_INIT(&pa.pa_relays.rpa_socks);
+	pa.pa_sslroot = RELAYD_SSLROOT;
 	pa.pa_conffile = RELAYD_CONF;
 	pa.pa_carpsock = RELAYD_CARPSOCK;
 	pa.pa_defines = defines;
@@ -802,6 +843,7 @@ main(int argc, char *argv[])
 
 	if ((pa.pa_conf = parent_parse(&pa, pa.pa_conffile, 0)) == NULL)
 		exit(1);
+
 	rdr_none_installed(pa.pa_conf);
 	if (noaction) {
 		if (verbose)
@@ -837,17 +879,51 @@ main(int argc, char *argv[])
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ph) == -1 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ps) == -1)
 		fatal("socketpair");
+	/* Relay processes (PRIV-4): a channel to the parent and one to the
+	 * pfe each.  Their number is fixed at start (prefork). */
+	nrelay = pa.pa_conf->c_prefork;
+	for (i = 0; i < nrelay; i++)
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+		    pr[i]) == -1 || socketpair(AF_UNIX, SOCK_SEQPACKET |
+		    SOCK_CLOEXEC, 0, fr[i]) == -1)
+			fatal("socketpair");
 	{
-		int all[6] = { pp[0], pp[1], ph[0], ph[1], ps[0], ps[1] };
-		int kp[2] = { pp[1], ps[0] }, kh[2] = { ph[1], ps[1] };
+		int all[6 + 4 * RELAYD_PREFORK_MAX], nall = 0;
+		int kp[2 + RELAYD_PREFORK_MAX], kh[2], kr[2];
 
-		pa.pa_pfe_pid = start_child(&pa, "pfe", kp, 2, all, 6, 1);
-		pa.pa_hce_pid = start_child(&pa, "hce", kh, 2, all, 6, 0);
+		all[nall++] = pp[0]; all[nall++] = pp[1];
+		all[nall++] = ph[0]; all[nall++] = ph[1];
+		all[nall++] = ps[0]; all[nall++] = ps[1];
+		kp[0] = pp[1];
+		kp[1] = ps[0];
+		for (i = 0; i < nrelay; i++) {
+			all[nall++] = pr[i][0]; all[nall++] = pr[i][1];
+			all[nall++] = fr[i][0]; all[nall++] = fr[i][1];
+			kp[2 + i] = fr[i][0];
+		}
+		kh[0] = ph[1];
+		kh[1] = ps[1];
+		pa.pa_pfe_pid = start_child(&pa, "pfe", CHILD_PFE, 0, kp,
+		    2 + nrelay, all, nall);
+		pa.pa_hce_pid = start_child(&pa, "hce", CHILD_HCE, 0, kh, 2,
+		    all, nall);
+		for (i = 0; i < nrelay; i++) {
+			kr[0] = pr[i][1];
+			kr[1] = fr[i][1];
+			pa.pa_relays.rpa_pids[i] = start_child(&pa, "relay",
+			    CHILD_RELAY, i, kr, 2, all, nall);
+		}
 	}
 	(void)close(pp[1]);
 	(void)close(ph[1]);
 	(void)close(ps[0]);
 	(void)close(ps[1]);
+	for (i = 0; i < nrelay; i++) {
+		(void)close(pr[i][1]);
+		(void)close(fr[i][0]);
+		(void)close(fr[i][1]);
+	}
+	pa.pa_relays.rpa_n = nrelay;
 	the_parent = &pa;
 	if (atexit(parent_cleanup) != 0)
 		fatal("atexit");
@@ -859,6 +935,19 @@ main(int argc, char *argv[])
 	    chan_init(&pa.pa_hce, pa.pa_base, ph[0], "hce",
 	    parent_dispatch_hce, &pa) == -1)
 		fatalx("channels");
+	for (i = 0; i < nrelay; i++)
+		if (chan_init(&pa.pa_relays.rpa_chans[i], pa.pa_base,
+		    pr[i][0], "relay", parent_dispatch_relay, &pa) == -1)
+			fatalx("channels");
+	{
+		struct relay_prep	 rprep;
+		char			 err[512];
+
+		if (relay_prepare(&pa.pa_relays, pa.pa_conf, pa.pa_sslroot,
+		    &rprep, err, sizeof(err)) == -1)
+			fatalx("%s", err);
+		relay_send(&pa.pa_relays, pa.pa_conf, pa.pa_gen, &rprep);
+	}
 	for (i = 0; i < 4; i++) {
 		sigev[i] = evsignal_new(pa.pa_base, sigs[i], parent_sig, &pa);
 		if (sigev[i] == NULL || evsignal_add(sigev[i], NULL) == -1)
@@ -904,6 +993,7 @@ main(int argc, char *argv[])
 	nft_close(pa.pa_nft);
 	chan_close(&pa.pa_pfe);
 	chan_close(&pa.pa_hce);
+	relay_parent_close(&pa.pa_relays);
 	event_base_free(pa.pa_base);
 	conf_free(pa.pa_conf);
 	log_info("terminating");

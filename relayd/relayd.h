@@ -28,9 +28,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "msg.h"
+
 #define RELAYD_CONF		"/etc/hakit/relayd.conf"
 #define RELAYD_SOCK		"/run/hakit/relayd.sock"
 #define RELAYD_CARPSOCK		"/run/hakit/carpd.sock"
+#define RELAYD_SSLROOT		"/etc/ssl"	/* REL-16, TLS-4 */
 #define RELAYD_USER		"_hakit"
 #define RELAYD_NFT_TABLE	"hakit_relayd"	/* family inet */
 
@@ -383,7 +386,15 @@ enum relayd_msg {
 	M_LOG_VERBOSE,		/* pfe -> parent -> children: int */
 	M_STOP,			/* pfe -> parent */
 	M_RDR_STATS,		/* parent -> pfe: struct m_rdr_stats[] */
-	M_RDR_LOAD		/* parent -> pfe: struct m_rdr_load */
+	M_RDR_LOAD,		/* parent -> pfe: struct m_rdr_load */
+	M_RELAY_LISTEN,		/* parent -> relay: m_relay_listen + fd */
+	M_RELAY_TLS,		/* parent -> relay: m_relay_tls + chunk */
+	M_RELAY_COMMIT,		/* parent -> relay: uint32_t generation */
+	M_RELAY_HOSTS,		/* pfe -> relay: m_relay_hosts;
+				   relay -> pfe: uint32_t gen (send them) */
+	M_RELAY_SESSIONS,	/* pfe -> relay: uint32_t request id;
+				   relay -> pfe: m_relay_sessions */
+	M_RELAY_STATS		/* relay -> pfe: m_relay_stats */
 };
 
 /*
@@ -438,6 +449,66 @@ struct m_rdr_load {
 struct m_demote {
 	char		 md_group[IFNAMSIZ];
 	int32_t		 md_delta;
+};
+
+/* A relay's listening socket (the parent's, shared by every relay
+ * process), for listen line ml_idx of relay ml_relay. */
+struct m_relay_listen {
+	uint32_t	 ml_gen;
+	uint32_t	 ml_relay;
+	uint32_t	 ml_idx;
+};
+
+/* A relay's TLS material (relay_tls_files_pack()), in chunks. */
+struct m_relay_tls {
+	uint32_t	 mt_gen;
+	uint32_t	 mt_relay;
+	uint32_t	 mt_total;		/* bytes in all */
+	uint32_t	 mt_off;		/* of this chunk */
+};
+
+/* Host liveness for relays (IMP-12): hosts of relay tables. */
+#define RELAY_HOSTS_MAX	((MSG_MAXLEN - 8) / 8)
+struct m_relay_hosts {
+	uint32_t	 mh_gen;
+	uint32_t	 mh_n;
+	struct {
+		uint32_t	 id;
+		uint32_t	 live;
+	}		 mh_hosts[RELAY_HOSTS_MAX];
+};
+
+/* One session for relayctl show sessions (CTL-7). */
+struct m_session {
+	uint32_t	 ss_id;
+	uint32_t	 ss_relay;
+	struct sockaddr_storage ss_src;
+	struct sockaddr_storage ss_dst;
+	int64_t		 ss_age;		/* s */
+	int64_t		 ss_idle;		/* s */
+	uint32_t	 ss_pid;
+	uint32_t	 ss_done;
+	char		 ss_tag[RELAYD_NAMELEN];
+};
+#define RELAY_SESSIONS_MAX \
+	((MSG_MAXLEN - 12) / sizeof(struct m_session))
+struct m_relay_sessions {
+	uint32_t	 rs_req;
+	uint32_t	 rs_last;		/* the last chunk of this reply */
+	uint32_t	 rs_n;
+	struct m_session rs_s[RELAY_SESSIONS_MAX];
+};
+
+/* Sessions a relay process started in the last interval, per relay. */
+#define RELAY_STATS_MAX	((MSG_MAXLEN - 8) / 16)
+struct m_relay_stats {
+	uint32_t	 st_gen;
+	uint32_t	 st_n;
+	struct {
+		uint32_t	 relay;
+		uint32_t	 active;
+		uint64_t	 count;
+	}		 st_r[RELAY_STATS_MAX];
 };
 
 #endif /* RELAYD_H */

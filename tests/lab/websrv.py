@@ -142,6 +142,35 @@ def read_request(conn, buf):
     return head, rest
 
 
+def read_body(conn, buf, hdrs):
+    """(body bytes, rest) as Content-Length or chunked frame it; the
+    framing the relay forwarded is what the server reads."""
+    want = None
+    if "chunked" in hdrs.get("transfer-encoding", ""):
+        while True:
+            end = buf.find(b"\r\n0\r\n\r\n")
+            if buf.startswith(b"0\r\n\r\n"):
+                return b"", buf[5:]
+            if end >= 0:
+                return buf[:end + 7], buf[end + 7:]
+            if len(buf) > MAX_HEADER * 16:
+                return buf, b""
+            d = conn.recv(4096)
+            if not d:
+                return buf, b""
+            buf += d
+    if "content-length" in hdrs:
+        want = int(hdrs["content-length"])
+    if not want:
+        return b"", buf
+    while len(buf) < want:
+        d = conn.recv(4096)
+        if not d:
+            break
+        buf += d
+    return buf[:want], buf[want:]
+
+
 def serve_http(conn, name, deadline):
     buf = b""
     conn.settimeout(IO_TIMEOUT)
@@ -177,9 +206,16 @@ def serve_http(conn, name, deadline):
         for l in lines[1:]:
             k, _, v = l.partition(":")
             hdrs[k.strip().lower()] = v.strip().lower()
+        try:
+            reqbody, buf = read_body(conn, buf, hdrs)
+        except (OSError, ssl.SSLError, ValueError):
+            return
         if path.startswith("/static"):
             body = STATIC if m != "body" else \
                 b"hakit relayd lab page changed on " + name.encode() + b"\n"
+        elif path.startswith("/echo"):
+            # what reached the server, for relays' filter rules
+            body = name.encode() + b"\n" + head + b"\r\n\r\n" + reqbody
         else:
             body = name.encode() + b"\n"
         code = b"500 Internal Server Error" if m == "code500" else b"200 OK"

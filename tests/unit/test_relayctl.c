@@ -787,7 +787,8 @@ test_requests_carry_the_daemon_command_words(void **state)
 	} cases[] = {
 		{ "show summary",	"{\"cmd\":\"show\"}" },
 		{ "show hosts",		"{\"cmd\":\"show\"}" },
-		{ "show sessions",	"{\"cmd\":\"show\"}" },
+		{ "show sessions",
+		    "{\"cmd\":\"show\",\"sessions\":true}" },
 		{ "host disable 3",	"{\"cmd\":\"host_disable\",\"id\":3}" },
 		{ "host enable www1",
 		    "{\"cmd\":\"host_enable\",\"name\":\"www1\"}" },

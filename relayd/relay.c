@@ -1,0 +1,1319 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The hakit Authors */
+
+/*
+ * A relay process (spec section 7, PRIV-4).  It holds no capability and
+ * opens no file: listening sockets and TLS material come from the
+ * parent, host states from the pfe.  A reload brings a new
+ * configuration generation; sessions keep the one they started with, so
+ * a reload closes nothing (PP-1), and listeners that did not change are
+ * the same sockets.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tls.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "relay.h"
+#include "relay_tls.h"
+
+/* linux/netfilter_ipv4.h and ip6_tables.h, which clash with net/if.h */
+#ifndef SO_ORIGINAL_DST
+#define SO_ORIGINAL_DST		80
+#endif
+#ifndef IP6T_SO_ORIGINAL_DST
+#define IP6T_SO_ORIGINAL_DST	80
+#endif
+
+static void	 relay_accept(evutil_socket_t, short, void *);
+static void	 conn_readcb(evutil_socket_t, short, void *);
+static void	 conn_writecb(evutil_socket_t, short, void *);
+static void	 relay_timer(evutil_socket_t, short, void *);
+static int64_t	 mono_s(const struct timespec *);
+static void	 relay_pump(struct rsession *, struct rconn *);
+static void	 relay_check_done(struct rsession *);
+static void	 gen_unref(struct relay_proc *, struct relay_gen *);
+static void	 session_free(evutil_socket_t, short, void *);
+
+static uint16_t
+ss_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return (ntohs(((const struct sockaddr_in *)(const void *)ss)->
+		    sin_port));
+	return (ntohs(((const struct sockaddr_in6 *)(const void *)ss)->
+	    sin6_port));
+}
+
+static void
+ss_setport(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)(void *)ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)(void *)ss)->sin6_port = htons(port);
+}
+
+static const char *
+ss_ntop(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	if (getnameinfo((const struct sockaddr *)ss, ss->ss_family == AF_INET ?
+	    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6), buf,
+	    (socklen_t)len, NULL, 0, NI_NUMERICHOST) != 0)
+		(void)strlcpy(buf, "?", len);
+	return (buf);
+}
+
+static int64_t
+mono_s(const struct timespec *ts)
+{
+	return ((int64_t)ts->tv_sec);
+}
+
+void
+relay_touch(struct rsession *s)
+{
+	(void)clock_gettime(CLOCK_MONOTONIC, &s->s_last);
+}
+
+static struct rconn *
+other(struct rsession *s, struct rconn *c)
+{
+	return (c == &s->s_c ? &s->s_b : &s->s_c);
+}
+
+static const char *
+side(const struct rsession *s, const struct rconn *c)
+{
+	return (c == &s->s_c ? "client" : "backend");
+}
+
+static void
+conn_init(struct rconn *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->c_fd = -1;
+}
+
+static int
+conn_bufs(struct rconn *c)
+{
+	if ((c->c_in == NULL && (c->c_in = evbuffer_new()) == NULL) ||
+	    (c->c_out == NULL && (c->c_out = evbuffer_new()) == NULL))
+		return (-1);
+	return (0);
+}
+
+static int
+conn_open(struct rsession *s, struct rconn *c, int fd)
+{
+	struct event_base	*base = s->s_rp->rp_base;
+
+	c->c_fd = fd;
+	if (conn_bufs(c) == -1 ||
+	    (c->c_rev = event_new(base, fd, EV_READ | EV_PERSIST,
+	    conn_readcb, s)) == NULL ||
+	    (c->c_wev = event_new(base, fd, EV_WRITE | EV_PERSIST,
+	    conn_writecb, s)) == NULL)
+		return (-1);
+	return (0);
+}
+
+/* The connection goes; what its buffers hold stays (a retry sends it). */
+static void
+conn_shut(struct rconn *c)
+{
+	if (c->c_tls != NULL) {
+		(void)tls_close(c->c_tls);
+		tls_free(c->c_tls);
+		c->c_tls = NULL;
+	}
+	if (c->c_rev != NULL)
+		event_free(c->c_rev);
+	if (c->c_wev != NULL)
+		event_free(c->c_wev);
+	c->c_rev = c->c_wev = NULL;
+	if (c->c_fd != -1)
+		(void)close(c->c_fd);
+	c->c_fd = -1;
+}
+
+static void
+conn_free(struct rconn *c)
+{
+	conn_shut(c);
+	if (c->c_in != NULL)
+		evbuffer_free(c->c_in);
+	if (c->c_out != NULL)
+		evbuffer_free(c->c_out);
+	conn_init(c);
+}
+
+void
+relay_read_enable(struct rsession *s, struct rconn *c, int on)
+{
+	(void)s;
+	if (c->c_rev == NULL)
+		return;
+	if (on && !c->c_eof)
+		(void)event_add(c->c_rev, NULL);
+	else
+		(void)event_del(c->c_rev);
+}
+
+static void
+write_enable(struct rconn *c, int on)
+{
+	if (c->c_wev == NULL)
+		return;
+	if (on)
+		(void)event_add(c->c_wev, NULL);
+	else
+		(void)event_del(c->c_wev);
+}
+
+static struct rstat *
+stat_of(struct relay_proc *rp, uint32_t relay)
+{
+	struct rstat	*st;
+
+	TAILQ_FOREACH(st, &rp->rp_stats, st_entry)
+		if (st->st_relay == relay)
+			return (st);
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return (NULL);
+	st->st_relay = relay;
+	TAILQ_INSERT_TAIL(&rp->rp_stats, st, st_entry);
+	return (st);
+}
+
+void
+relay_close(struct rsession *s, const char *why)
+{
+	struct relay_proc	*rp = s->s_rp;
+	struct rstat		*st;
+	const struct timeval	 now = { 0, 0 };
+	char			 a[INET6_ADDRSTRLEN + 8];
+
+	if (s->s_state == RS_DONE)
+		return;
+	s->s_state = RS_DONE;
+	log_debug("relay %s, session %u (%s) finished: %s, %llu bytes in, "
+	    "%llu out%s%s", s->s_relay->rl_name, s->s_id,
+	    ss_ntop(&s->s_src, a, sizeof(a)),
+	    why, (unsigned long long)s->s_c.c_bytes_in,
+	    (unsigned long long)s->s_c.c_bytes_out,
+	    s->s_flt.s_tag[0] != '\0' ? ", tag " : "", s->s_flt.s_tag);
+	TAILQ_REMOVE(&rp->rp_sessions, s, s_entry);
+	if ((st = stat_of(rp, s->s_relay->rl_id)) != NULL &&
+	    st->st_active > 0)
+		st->st_active--;
+	conn_free(&s->s_c);
+	conn_free(&s->s_b);
+	if (s->s_timer != NULL)
+		event_free(s->s_timer);
+	if (s->s_pipe_cb[0] != -1) {
+		(void)close(s->s_pipe_cb[0]);
+		(void)close(s->s_pipe_cb[1]);
+	}
+	if (s->s_pipe_bc[0] != -1) {
+		(void)close(s->s_pipe_bc[0]);
+		(void)close(s->s_pipe_bc[1]);
+	}
+	/* Callers up the stack still look at s_state: free it later. */
+	if (event_base_once(rp->rp_base, -1, EV_TIMEOUT, session_free, s,
+	    &now) == -1) {
+		log_warnx("relay: session %u leaked", s->s_id);
+		return;
+	}
+}
+
+static void
+session_free(evutil_socket_t fd, short what, void *arg)
+{
+	struct rsession	*s = arg;
+
+	(void)fd;
+	(void)what;
+	gen_unref(s->s_rp, s->s_gen);
+	free(s);
+}
+
+/* --- reading and writing, plain or TLS --- */
+
+/* Reads what is there into c_in.  0, or -1 when the session ended. */
+static int
+conn_read(struct rsession *s, struct rconn *c)
+{
+	struct evbuffer_iovec	 v;
+	ssize_t			 n;
+
+	if (evbuffer_reserve_space(c->c_in, RELAY_READ, &v, 1) < 1)
+		return (-1);
+	if (c->c_tls != NULL) {
+		n = tls_read(c->c_tls, v.iov_base, RELAY_READ);
+		if (n == TLS_WANT_POLLIN || n == TLS_WANT_POLLOUT) {
+			if (n == TLS_WANT_POLLOUT)
+				write_enable(c, 1);
+			return (0);
+		}
+		if (n == -1) {
+			log_debug("session %u: %s: %s", s->s_id, side(s, c),
+			    tls_error(c->c_tls));
+			c->c_eof = 1;
+			return (0);
+		}
+	} else {
+		n = read(c->c_fd, v.iov_base, RELAY_READ);
+		if (n == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				return (0);
+			c->c_eof = 1;	/* reset: as an end */
+			return (0);
+		}
+	}
+	if (n == 0) {
+		c->c_eof = 1;
+		relay_read_enable(s, c, 0);
+		return (0);
+	}
+	v.iov_len = (size_t)n;
+	(void)evbuffer_commit_space(c->c_in, &v, 1);
+	c->c_bytes_in += (uint64_t)n;
+	relay_touch(s);
+	return (0);
+}
+
+/* Writes what c_out holds; the write event stays on while some is left. */
+void
+relay_flush(struct rsession *s, struct rconn *c)
+{
+	struct evbuffer_iovec	 v;
+	ssize_t			 n;
+
+	while (c->c_fd != -1 && evbuffer_get_length(c->c_out) > 0) {
+		if (evbuffer_peek(c->c_out, -1, NULL, &v, 1) < 1)
+			break;
+		if (c->c_tls != NULL) {
+			n = tls_write(c->c_tls, v.iov_base, v.iov_len);
+			if (n == TLS_WANT_POLLIN || n == TLS_WANT_POLLOUT) {
+				write_enable(c, 1);
+				return;
+			}
+		} else {
+			n = write(c->c_fd, v.iov_base, v.iov_len);
+			if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
+				write_enable(c, 1);
+				return;
+			}
+		}
+		if (n <= 0) {
+			relay_close(s, "write error");
+			return;
+		}
+		(void)evbuffer_drain(c->c_out, (size_t)n);
+		c->c_bytes_out += (uint64_t)n;
+		relay_touch(s);
+	}
+	write_enable(c, 0);
+	if (s->s_closing && c == &s->s_c) {
+		relay_close(s, "closed after the last response");
+		return;
+	}
+	/* Room again: the other side may read (IMP-9). */
+	if (other(s, c)->c_paused) {
+		other(s, c)->c_paused = 0;
+		relay_read_enable(s, other(s, c), 1);
+	}
+	relay_check_done(s);
+}
+
+/* IMP-9: a side stops reading while the other's output is too long. */
+static void
+backpressure(struct rsession *s, struct rconn *from)
+{
+	struct rconn	*to = other(s, from);
+
+	if (evbuffer_get_length(to->c_out) > RELAY_BUFMAX) {
+		from->c_paused = 1;
+		relay_read_enable(s, from, 0);
+	}
+}
+
+/*
+ * A direction is done when its source has ended and everything read
+ * has been written: the destination's write side is shut, so a half
+ * close passes through.  The session ends when both are (PP-3).
+ */
+static void
+relay_check_done(struct rsession *s)
+{
+	struct rconn	*pairs[2][2] = { { &s->s_c, &s->s_b },
+			    { &s->s_b, &s->s_c } };
+	int		 i, done = 0;
+
+	if (s->s_state != RS_RELAYING)
+		return;
+	for (i = 0; i < 2; i++) {
+		struct rconn *from = pairs[i][0], *to = pairs[i][1];
+
+		if (!from->c_eof || evbuffer_get_length(from->c_in) > 0 ||
+		    evbuffer_get_length(to->c_out) > 0 ||
+		    (i == 0 ? s->s_inpipe_cb : s->s_inpipe_bc) > 0)
+			continue;
+		if (!to->c_wshut && to->c_fd != -1) {
+			to->c_wshut = 1;
+			if (to->c_tls == NULL)
+				(void)shutdown(to->c_fd, SHUT_WR);
+		}
+		done++;
+	}
+	if (done == 2)
+		relay_close(s, "done");
+	else if (s->s_c.c_eof && s->s_c.c_tls != NULL && done >= 1 &&
+	    s->s_b.c_eof)
+		relay_close(s, "done");
+}
+
+/* --- splice(2): plain TCP, no copy (TCP-7) --- */
+
+static int
+splice_move(struct rsession *s, struct rconn *from, int pipe[2],
+    size_t *inpipe, struct rconn *to)
+{
+	ssize_t	 n;
+
+	if (!from->c_eof && *inpipe < RELAY_READ) {
+		n = splice(from->c_fd, NULL, pipe[1], NULL,
+		    RELAY_READ - *inpipe, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n == 0)
+			from->c_eof = 1;
+		else if (n > 0) {
+			*inpipe += (size_t)n;
+			from->c_bytes_in += (uint64_t)n;
+			relay_touch(s);
+		} else if (errno != EAGAIN && errno != EINTR)
+			from->c_eof = 1;	/* reset: as an end */
+	}
+	while (*inpipe > 0) {
+		n = splice(pipe[0], NULL, to->c_fd, NULL, *inpipe,
+		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n > 0) {
+			*inpipe -= (size_t)n;
+			to->c_bytes_out += (uint64_t)n;
+			continue;
+		}
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return (1);	/* destination full */
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+splice_pump(struct rsession *s, struct rconn *from)
+{
+	struct rconn	*to = other(s, from);
+	int		*pipe = from == &s->s_c ? s->s_pipe_cb : s->s_pipe_bc;
+	size_t		*inpipe = from == &s->s_c ? &s->s_inpipe_cb :
+			    &s->s_inpipe_bc;
+	int		 rv;
+
+	if ((rv = splice_move(s, from, pipe, inpipe, to)) == -1) {
+		relay_close(s, "splice error");
+		return;
+	}
+	if (rv == 1) {
+		/* the destination is full: wait for it, read no more */
+		relay_read_enable(s, from, 0);
+		write_enable(to, 1);
+		return;
+	}
+	write_enable(to, 0);
+	relay_read_enable(s, from, !from->c_eof);
+	relay_check_done(s);
+}
+
+/* --- event callbacks --- */
+
+static void
+conn_readcb(evutil_socket_t fd, short what, void *arg)
+{
+	struct rsession	*s = arg;
+	struct rconn	*c = fd == s->s_c.c_fd ? &s->s_c : &s->s_b;
+
+	(void)what;
+	if (s->s_splice && s->s_state == RS_RELAYING) {
+		splice_pump(s, c);
+		return;
+	}
+	if (conn_read(s, c) == -1) {
+		relay_close(s, "out of memory");
+		return;
+	}
+	relay_pump(s, c);
+}
+
+static void
+conn_writecb(evutil_socket_t fd, short what, void *arg)
+{
+	struct rsession	*s = arg;
+	struct rconn	*c = fd == s->s_c.c_fd ? &s->s_c : &s->s_b;
+
+	(void)what;
+	if (s->s_splice && s->s_state == RS_RELAYING) {
+		/* the pipe toward c drains */
+		splice_pump(s, other(s, c));
+		return;
+	}
+	relay_flush(s, c);
+	/* TLS may have wanted a write to go on reading */
+	if (s->s_state != RS_DONE && c->c_tls != NULL && !c->c_eof &&
+	    !c->c_paused)
+		relay_pump(s, c);
+}
+
+/* Moves what a side read to where it goes. */
+static void
+relay_pump(struct rsession *s, struct rconn *c)
+{
+	struct rconn	*to = other(s, c);
+
+	if (s->s_state == RS_DONE)
+		return;
+	if (s->s_http) {
+		relay_http_input(s, c);
+	} else if (s->s_state == RS_RELAYING) {
+		(void)evbuffer_add_buffer(to->c_out, c->c_in);
+		relay_flush(s, to);
+		if (s->s_state == RS_DONE)
+			return;
+		backpressure(s, c);
+	}
+	if (s->s_state == RS_DONE)
+		return;
+	if (c->c_eof && s->s_state != RS_RELAYING && !s->s_closing) {
+		relay_close(s, c == &s->s_c ? "client closed" :
+		    "backend closed");
+		return;
+	}
+	relay_check_done(s);
+}
+
+/* --- timers: idle timeout both ways (REL-14), connect limit --- */
+
+int64_t
+relay_mono(void)
+{
+	struct timespec	 ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec);
+}
+
+void
+relay_timer_arm(struct rsession *s, int secs)
+{
+	struct timeval	 tv = { secs > 0 ? secs : 1, 0 };
+
+	(void)evtimer_add(s->s_timer, &tv);
+}
+
+static void
+relay_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct rsession	*s = arg;
+	struct timespec	 now;
+	int		 timeout = s->s_relay->rl_timeout, idle;
+
+	(void)fd;
+	(void)what;
+	if (s->s_state == RS_CONNECTING) {
+		relay_close(s, "backend connect timeout");
+		return;
+	}
+	(void)clock_gettime(CLOCK_MONOTONIC, &now);
+	if (s->s_http && s->s_head_start != 0 && !s->s_closing &&
+	    mono_s(&now) - s->s_head_start >= RELAY_HEAD_TIMEOUT) {
+		s->s_rp->rp_bad_http++;
+		relay_http_error(s, 408, "request head not complete in time");
+		return;
+	}
+	idle = (int)(mono_s(&now) - mono_s(&s->s_last));
+	if (idle >= timeout) {
+		relay_close(s, "session timeout");
+		return;
+	}
+	if (s->s_http && s->s_head_start != 0 && RELAY_HEAD_TIMEOUT -
+	    (mono_s(&now) - s->s_head_start) < timeout - idle)
+		relay_timer_arm(s, (int)(RELAY_HEAD_TIMEOUT -
+		    (mono_s(&now) - s->s_head_start)));
+	else
+		relay_timer_arm(s, timeout - idle);
+}
+
+/* --- backends --- */
+
+static int
+host_live(const struct rd_host *h)
+{
+	return (!h->h_disabled && h->h_state == HOST_UP);
+}
+
+static uint32_t
+hash_ss(const struct sockaddr_storage *ss, int port, uint32_t h)
+{
+	const uint8_t	*p;
+	size_t		 n, i;
+
+	if (ss->ss_family == AF_INET) {
+		p = (const uint8_t *)&((const struct sockaddr_in *)
+		    (const void *)ss)->sin_addr;
+		n = 4;
+	} else {
+		p = (const uint8_t *)&((const struct sockaddr_in6 *)
+		    (const void *)ss)->sin6_addr;
+		n = 16;
+	}
+	for (i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	if (port) {
+		h = (h ^ (uint32_t)ss_port(ss)) * 16777619u;
+	}
+	return (h);
+}
+
+/* Active sessions of this process on host h (least-states here). */
+static int
+host_sessions(const struct relay_proc *rp, const struct rd_host *h)
+{
+	const struct rsession	*s;
+	int			 n = 0;
+
+	TAILQ_FOREACH(s, &rp->rp_sessions, s_entry)
+		if (s->s_host == h)
+			n++;
+	return (n);
+}
+
+/* REL-4 and SCH: a live host of the table by the forward's mode. */
+static const struct rd_host *
+pick_host(struct rsession *s, const struct rd_relay_fwd *f)
+{
+	static uint32_t		 rr;
+	const struct rd_host	*h, *live[RELAYD_RELAY_MAXHOSTS], *best;
+	uint32_t		 key = 2166136261u;
+	int			 n = 0, i, min;
+
+	TAILQ_FOREACH(h, &f->f_table->t_hosts, h_entry)
+		if (host_live(h) && n < RELAYD_RELAY_MAXHOSTS)
+			live[n++] = h;
+	if (n == 0 || f->f_table->t_disabled)
+		return (NULL);
+	if (f->f_haskey)
+		for (i = 0; i < 16; i++)
+			key = (key ^ f->f_key[i]) * 16777619u;
+	switch (f->f_mode) {
+	case MODE_RANDOM:
+		return (live[arc4random_uniform((uint32_t)n)]);
+	case MODE_SOURCEHASH:
+		return (live[hash_ss(&s->s_src, 0, key) % (uint32_t)n]);
+	case MODE_LOADBALANCE:
+		return (live[hash_ss(&s->s_src, 1, hash_ss(&s->s_dst, 1,
+		    key)) % (uint32_t)n]);
+	case MODE_HASH:
+		return (live[(s->s_flt.s_tag[0] != '\0' || s->s_hash != 0 ?
+		    s->s_hash ^ key : hash_ss(&s->s_src, 0, key)) %
+		    (uint32_t)n]);
+	case MODE_LEASTSTATES:
+		best = live[0];
+		min = host_sessions(s->s_rp, best);
+		for (i = 1; i < n; i++)
+			if (host_sessions(s->s_rp, live[i]) < min) {
+				best = live[i];
+				min = host_sessions(s->s_rp, best);
+			}
+		return (best);
+	case MODE_ROUNDROBIN:
+	default:
+		return (live[rr++ % (uint32_t)n]);
+	}
+}
+
+static int
+connect_to(struct rsession *s, const struct sockaddr_storage *ss)
+{
+	const struct rd_protocol	*p = s->s_relay->rl_proto;
+	socklen_t	 sl = ss->ss_family == AF_INET ?
+			    sizeof(struct sockaddr_in) :
+			    sizeof(struct sockaddr_in6);
+	int		 fd, on = 1;
+
+	if ((fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1)
+		return (-1);
+	if (p == NULL || p->p_nodelay != 0)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	if (p != NULL && p->p_bufsize > 0) {
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &p->p_bufsize,
+		    sizeof(p->p_bufsize));
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &p->p_bufsize,
+		    sizeof(p->p_bufsize));
+	}
+	if (p != NULL && p->p_ttl > 0)
+		(void)setsockopt(fd, ss->ss_family == AF_INET ? IPPROTO_IP :
+		    IPPROTO_IPV6, ss->ss_family == AF_INET ? IP_TTL :
+		    IPV6_UNICAST_HOPS, &p->p_ttl, sizeof(p->p_ttl));
+	if (connect(fd, (const struct sockaddr *)ss, sl) == -1 &&
+	    errno != EINPROGRESS) {
+		(void)close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+/* REL-8: the destination a NAT redirect rewrote. */
+static int
+original_dst(struct rsession *s, struct sockaddr_storage *ss)
+{
+	socklen_t	 sl = sizeof(*ss);
+
+	memset(ss, 0, sizeof(*ss));
+	if (s->s_dst.ss_family == AF_INET)
+		return (getsockopt(s->s_c.c_fd, SOL_IP, SO_ORIGINAL_DST, ss,
+		    &sl));
+	return (getsockopt(s->s_c.c_fd, SOL_IPV6, IP6T_SO_ORIGINAL_DST, ss,
+	    &sl));
+}
+
+static void backend_connected(evutil_socket_t, short, void *);
+
+/*
+ * Picks the backend (forward lines in order, REL-3/4/7/8; table names
+ * the one a rule chose) and starts connecting.  0, or -1 when none is
+ * available (the caller closes or answers 502/503).
+ */
+int
+relay_connect_backend(struct rsession *s, const char *table)
+{
+	const struct rd_relay_fwd	*f;
+	const struct rd_host		*h = NULL;
+	struct sockaddr_storage		 ss;
+	uint16_t			 port;
+	struct timeval			 tv = { RELAY_CONNECT_TIMEOUT, 0 };
+	int				 fd;
+
+	TAILQ_FOREACH(f, &s->s_relay->rl_fwds, f_entry) {
+		if (table != NULL && (f->f_type != FWD_TABLE ||
+		    (strcmp(f->f_table->t_name, table) != 0 &&
+		    strcmp(f->f_table->t_template, table) != 0)))
+			continue;
+		memset(&ss, 0, sizeof(ss));
+		switch (f->f_type) {
+		case FWD_ADDR:
+			ss = f->f_ss;
+			port = f->f_port != 0 ? f->f_port :
+			    ss_port(&s->s_dst);
+			break;
+		case FWD_TABLE:
+			if ((h = pick_host(s, f)) == NULL)
+				continue;
+			ss = h->h_ss;
+			port = f->f_table->t_port;
+			break;
+		case FWD_NATLOOKUP:
+			if (original_dst(s, &ss) == -1)
+				continue;
+			port = ss_port(&ss);
+			break;
+		case FWD_DESTINATION:
+			ss = s->s_dst;
+			port = ss_port(&ss);
+			break;
+		default:
+			continue;
+		}
+		ss_setport(&ss, port);
+		if ((fd = connect_to(s, &ss)) == -1) {
+			log_debug("session %u: connect: %s", s->s_id,
+			    strerror(errno));
+			continue;
+		}
+		s->s_fwd = f;
+		s->s_host = h;
+		s->s_bss = ss;
+		if (conn_open(s, &s->s_b, fd) == -1) {
+			(void)close(fd);
+			return (-1);
+		}
+		s->s_state = RS_CONNECTING;
+		event_free(s->s_b.c_wev);
+		if ((s->s_b.c_wev = event_new(s->s_rp->rp_base, fd, EV_WRITE,
+		    backend_connected, s)) == NULL)
+			return (-1);
+		(void)event_add(s->s_b.c_wev, NULL);
+		(void)evtimer_add(s->s_timer, &tv);
+		return (0);
+	}
+	return (-1);
+}
+
+static int
+backend_tls(struct rsession *s)
+{
+	struct rtls	*t;
+
+	TAILQ_FOREACH(t, &s->s_gen->g_tls, t_entry)
+		if (t->t_relay == s->s_relay->rl_id)
+			break;
+	if (t == NULL || t->t_client == NULL ||
+	    (s->s_b.c_tls = tls_client()) == NULL ||
+	    tls_configure(s->s_b.c_tls, t->t_client) == -1 ||
+	    tls_connect_socket(s->s_b.c_tls, s->s_b.c_fd, NULL) == -1) {
+		log_warnx("session %u: backend TLS: %s", s->s_id,
+		    s->s_b.c_tls != NULL ? tls_error(s->s_b.c_tls) :
+		    "no TLS client configuration");
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+backend_connected(evutil_socket_t fd, short what, void *arg)
+{
+	struct rsession	*s = arg;
+	const struct rd_relay_fwd *f = s->s_fwd;
+	int		 err = 0;
+	socklen_t	 el = sizeof(err);
+
+	(void)what;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == -1 || err) {
+		log_debug("session %u: backend connect: %s", s->s_id,
+		    strerror(err));
+		conn_shut(&s->s_b);
+		/* REL-9: retry n extra attempts */
+		if (f->f_retry > 0 && s->s_tries++ < f->f_retry &&
+		    relay_connect_backend(s, NULL) == 0)
+			return;
+		if (s->s_http) {
+			s->s_state = RS_ACCEPTED;
+			relay_http_error(s, 502, "backend connect failed");
+		} else
+			relay_close(s, "backend connect failed");
+		return;
+	}
+	event_free(s->s_b.c_wev);
+	if ((s->s_b.c_wev = event_new(s->s_rp->rp_base, fd,
+	    EV_WRITE | EV_PERSIST, conn_writecb, s)) == NULL) {
+		relay_close(s, "out of memory");
+		return;
+	}
+	if (f->f_tls && backend_tls(s) == -1) {
+		relay_close(s, "backend TLS");
+		return;
+	}
+	s->s_state = RS_RELAYING;
+	(void)evtimer_del(s->s_timer);
+	relay_timer_arm(s, s->s_relay->rl_timeout);
+	relay_touch(s);
+	if (s->s_splice) {
+		relay_read_enable(s, &s->s_c, 1);
+		relay_read_enable(s, &s->s_b, 1);
+		splice_pump(s, &s->s_c);
+		return;
+	}
+	relay_read_enable(s, &s->s_b, 1);
+	relay_read_enable(s, &s->s_c, !s->s_c.c_paused);
+	/* what the client sent while we connected */
+	relay_flush(s, &s->s_b);
+	if (s->s_state != RS_DONE)
+		relay_pump(s, &s->s_c);
+}
+
+/* --- accepting --- */
+
+static struct rtls *
+relay_tls_of(struct relay_gen *g, uint32_t relay)
+{
+	struct rtls	*t;
+
+	TAILQ_FOREACH(t, &g->g_tls, t_entry)
+		if (t->t_relay == relay)
+			return (t);
+	return (NULL);
+}
+
+static void
+relay_accept(evutil_socket_t lfd, short what, void *arg)
+{
+	struct rlisten		*l = arg;
+	struct relay_proc	*rp = l->l_rp;
+	const struct rd_relay	*rl = l->l_rl;
+	const struct rd_protocol *p = rl->rl_proto;
+	struct rsession		*s;
+	struct rstat		*st;
+	struct rtls		*t;
+	socklen_t		 sl;
+	int			 fd, on = 1;
+
+	(void)what;
+	if ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) ==
+	    -1) {
+		if (errno == EMFILE || errno == ENFILE)
+			log_warnx("relay %s: out of descriptors",
+			    rl->rl_name);
+		return;		/* another process took it, or EAGAIN */
+	}
+	if (rl->rl_disabled) {		/* REL-15 */
+		(void)close(fd);
+		return;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		(void)close(fd);
+		return;
+	}
+	s->s_id = ++rp->rp_nextid;
+	s->s_rp = rp;
+	s->s_gen = l->l_gen;
+	s->s_gen->g_refs++;
+	s->s_relay = rl;
+	s->s_pipe_cb[0] = s->s_pipe_cb[1] = -1;
+	s->s_pipe_bc[0] = s->s_pipe_bc[1] = -1;
+	conn_init(&s->s_c);
+	conn_init(&s->s_b);
+	s->s_start = time(NULL);
+	relay_touch(s);
+	TAILQ_INSERT_TAIL(&rp->rp_sessions, s, s_entry);
+	if ((st = stat_of(rp, rl->rl_id)) != NULL) {
+		st->st_count++;
+		st->st_active++;
+	}
+	sl = sizeof(s->s_src);
+	(void)getpeername(fd, (struct sockaddr *)&s->s_src, &sl);
+	sl = sizeof(s->s_dst);
+	(void)getsockname(fd, (struct sockaddr *)&s->s_dst, &sl);
+	if (p == NULL || p->p_nodelay != 0)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	if (conn_open(s, &s->s_c, fd) == -1 || conn_bufs(&s->s_b) == -1 ||
+	    (s->s_timer = evtimer_new(rp->rp_base, relay_timer, s)) == NULL) {
+		relay_close(s, "out of memory");
+		return;
+	}
+	s->s_flt.s_client = s->s_src;
+	s->s_flt.s_server = s->s_dst;
+	s->s_flt.s_server_name = rl->rl_name;
+	s->s_flt.s_timeout = rl->rl_timeout;
+	relay_timer_arm(s, rl->rl_timeout);
+	if (rl->rl_listen[l->l_idx].rl_tls) {
+		if ((t = relay_tls_of(s->s_gen, rl->rl_id)) == NULL ||
+		    t->t_server[l->l_idx] == NULL ||
+		    tls_accept_socket(t->t_server[l->l_idx], &s->s_c.c_tls,
+		    fd) == -1) {
+			relay_close(s, "no TLS server context");
+			return;
+		}
+	}
+	s->s_http = p != NULL && p->p_type == PROTO_HTTP;
+	s->s_splice = !s->s_http && s->s_c.c_tls == NULL &&
+	    (p == NULL || p->p_splice != 0);
+	/* TLS to the backend means no splice either */
+	if (s->s_splice && TAILQ_FIRST(&rl->rl_fwds) != NULL &&
+	    TAILQ_FIRST(&rl->rl_fwds)->f_tls)
+		s->s_splice = 0;
+	if (s->s_splice && (pipe2(s->s_pipe_cb, O_NONBLOCK | O_CLOEXEC) ==
+	    -1 || pipe2(s->s_pipe_bc, O_NONBLOCK | O_CLOEXEC) == -1)) {
+		s->s_splice = 0;	/* out of descriptors: copy instead */
+		if (s->s_pipe_cb[0] != -1) {
+			(void)close(s->s_pipe_cb[0]);
+			(void)close(s->s_pipe_cb[1]);
+			s->s_pipe_cb[0] = s->s_pipe_cb[1] = -1;
+		}
+	}
+	if (s->s_http) {
+		relay_http_start(s);
+		relay_read_enable(s, &s->s_c, 1);
+		return;
+	}
+	/* IMP-1: a TCP relay connects at accept; what the client sends
+	 * meanwhile waits in its buffer (or its socket, spliced). */
+	if (relay_connect_backend(s, NULL) == -1) {
+		relay_close(s, "no backend");
+		return;
+	}
+	if (!s->s_splice)
+		relay_read_enable(s, &s->s_c, 1);
+}
+
+/* --- configuration generations --- */
+
+static void
+gen_unref(struct relay_proc *rp, struct relay_gen *g)
+{
+	struct rtls	*t;
+	int		 i;
+
+	if (--g->g_refs > 0)
+		return;
+	TAILQ_REMOVE(&rp->rp_gens, g, g_entry);
+	while ((t = TAILQ_FIRST(&g->g_tls)) != NULL) {
+		TAILQ_REMOVE(&g->g_tls, t, t_entry);
+		for (i = 0; i < RELAYD_MAXLISTEN; i++)
+			if (t->t_server[i] != NULL)
+				tls_free(t->t_server[i]);
+		if (t->t_client != NULL)
+			tls_config_free(t->t_client);
+		if (t->t_buf != NULL) {
+			explicit_bzero(t->t_buf, t->t_total);
+			free(t->t_buf);
+		}
+		free(t);
+	}
+	conf_free(g->g_conf);
+	free(g);
+}
+
+static void
+listen_free(struct rlisten *l, int closefd)
+{
+	if (l->l_ev != NULL)
+		event_free(l->l_ev);
+	if (closefd && l->l_fd != -1)
+		(void)close(l->l_fd);
+	free(l);
+}
+
+static void
+relay_tls_chunk(struct relay_proc *rp, const struct msg *m)
+{
+	const struct m_relay_tls *mt = (const void *)m->m_data;
+	struct relay_gen	*g = rp->rp_pending;
+	struct rtls		*t;
+	struct relay_tls_files	 files;
+	const struct rd_relay	*rl;
+	char			 err[256];
+	size_t			 n;
+	int			 i;
+
+	if (m->m_len < sizeof(*mt) || g == NULL || mt->mt_gen != g->g_gen)
+		return;
+	n = m->m_len - sizeof(*mt);
+	if ((t = relay_tls_of(g, mt->mt_relay)) == NULL) {
+		if (mt->mt_off != 0 || mt->mt_total > 64 * 1024 * 1024 ||
+		    (t = calloc(1, sizeof(*t))) == NULL)
+			return;
+		t->t_relay = mt->mt_relay;
+		t->t_total = mt->mt_total;
+		if ((t->t_buf = malloc(t->t_total + 1)) == NULL) {
+			free(t);
+			return;
+		}
+		TAILQ_INSERT_TAIL(&g->g_tls, t, t_entry);
+	}
+	if (t->t_buf == NULL || mt->mt_off != t->t_have ||
+	    n > t->t_total - t->t_have)
+		fatalx("relay: TLS material out of order");
+	memcpy(t->t_buf + t->t_have, m->m_data + sizeof(*mt), n);
+	t->t_have += n;
+	if (t->t_have < t->t_total)
+		return;
+	TAILQ_FOREACH(rl, &g->g_conf->c_relays, rl_entry)
+		if (rl->rl_id == t->t_relay)
+			break;
+	if (rl == NULL)
+		fatalx("relay: TLS material for unknown relay %u",
+		    t->t_relay);
+	memset(&files, 0, sizeof(files));
+	if (relay_tls_files_unpack(t->t_buf, t->t_total, &files) == -1)
+		fatalx("relay %s: bad TLS material", rl->rl_name);
+	explicit_bzero(t->t_buf, t->t_total);
+	free(t->t_buf);
+	t->t_buf = NULL;
+	for (i = 0; i < rl->rl_nlisten; i++) {
+		if (!rl->rl_listen[i].rl_tls)
+			continue;
+		if ((t->t_server[i] = relay_tls_server(&files, rl->rl_proto, i,
+		    err, sizeof(err))) == NULL)
+			fatalx("relay %s: TLS server: %s", rl->rl_name, err);
+	}
+	if ((t->t_client = relay_tls_client_config(&files, rl->rl_proto,
+	    err, sizeof(err))) == NULL)
+		fatalx("relay %s: TLS client: %s", rl->rl_name, err);
+	relay_tls_files_free(&files);
+}
+
+/* Makes the pending generation current: new accepts use it. */
+static void
+relay_commit(struct relay_proc *rp, uint32_t gen)
+{
+	struct rlisten		*l, *nl;
+	const struct rd_relay	*rl;
+	struct relay_gen	*old = rp->rp_cur;
+
+	if (rp->rp_pending == NULL || rp->rp_pending->g_gen != gen)
+		return;
+	/* Old listeners stop; their sockets are the parent's and ours
+	 * to close (the new generation has its own copies). */
+	while ((l = TAILQ_FIRST(&rp->rp_listens)) != NULL) {
+		TAILQ_REMOVE(&rp->rp_listens, l, l_entry);
+		listen_free(l, 1);
+	}
+	rp->rp_cur = rp->rp_pending;
+	rp->rp_pending = NULL;
+	TAILQ_FOREACH_SAFE(l, &rp->rp_newlistens, l_entry, nl) {
+		TAILQ_REMOVE(&rp->rp_newlistens, l, l_entry);
+		TAILQ_FOREACH(rl, &rp->rp_cur->g_conf->c_relays, rl_entry)
+			if (rl->rl_id == l->l_relay)
+				break;
+		if (rl == NULL || l->l_idx >= (uint32_t)rl->rl_nlisten) {
+			listen_free(l, 1);
+			continue;
+		}
+		l->l_rl = rl;
+		l->l_gen = rp->rp_cur;
+		l->l_rp = rp;
+		if ((l->l_ev = event_new(rp->rp_base, l->l_fd,
+		    EV_READ | EV_PERSIST, relay_accept, l)) == NULL ||
+		    event_add(l->l_ev, NULL) == -1)
+			fatalx("relay: listener event");
+		TAILQ_INSERT_TAIL(&rp->rp_listens, l, l_entry);
+	}
+	if (old != NULL)
+		gen_unref(rp, old);
+	rp->rp_started = 1;
+	chan_send(&rp->rp_pfe, M_RELAY_HOSTS, &gen, sizeof(gen));
+	log_debug("relay %d: configuration %u in use", rp->rp_index, gen);
+}
+
+static void
+relay_dispatch_parent(struct chan *ch, struct msg *m, void *arg)
+{
+	struct relay_proc	*rp = arg;
+	const struct m_relay_listen *ml;
+	struct relayd_conf	*c;
+	struct rlisten		*l;
+	struct relay_gen	*g;
+	uint32_t		 gen;
+
+	switch (m->m_type) {
+	case M_CFG_TEXT:
+	case M_CFG_END:
+		if ((c = chan_recv_conf(ch, m, &gen)) == NULL)
+			break;
+		if (rp->rp_pending != NULL) {
+			rp->rp_pending->g_refs = 1;
+			gen_unref(rp, rp->rp_pending);
+		}
+		while ((l = TAILQ_FIRST(&rp->rp_newlistens)) != NULL) {
+			TAILQ_REMOVE(&rp->rp_newlistens, l, l_entry);
+			listen_free(l, 1);
+		}
+		if ((g = calloc(1, sizeof(*g))) == NULL)
+			fatal("relay: configuration");
+		g->g_gen = gen;
+		g->g_conf = c;
+		g->g_refs = 1;
+		TAILQ_INIT(&g->g_tls);
+		TAILQ_INSERT_TAIL(&rp->rp_gens, g, g_entry);
+		rp->rp_pending = g;
+		break;
+	case M_RELAY_LISTEN:
+		ml = (const void *)m->m_data;
+		if (m->m_len != sizeof(*ml) || m->m_fd == -1 ||
+		    rp->rp_pending == NULL ||
+		    ml->ml_gen != rp->rp_pending->g_gen) {
+			if (m->m_fd != -1)
+				(void)close(m->m_fd);
+			break;
+		}
+		if ((l = calloc(1, sizeof(*l))) == NULL)
+			fatal("relay: listener");
+		l->l_relay = ml->ml_relay;
+		l->l_idx = ml->ml_idx;
+		l->l_fd = m->m_fd;
+		m->m_fd = -1;
+		TAILQ_INSERT_TAIL(&rp->rp_newlistens, l, l_entry);
+		break;
+	case M_RELAY_TLS:
+		relay_tls_chunk(rp, m);
+		break;
+	case M_RELAY_COMMIT:
+		if (m->m_len == sizeof(gen)) {
+			memcpy(&gen, m->m_data, sizeof(gen));
+			relay_commit(rp, gen);
+		}
+		break;
+	case M_LOG_VERBOSE:
+		(void)chan_recv_verbose(m);
+		break;
+	default:
+		log_warnx("relay: unexpected message %u from the parent",
+		    m->m_type);
+		break;
+	}
+}
+
+/* IMP-12: relay tables follow the pfe's host states. */
+static void
+relay_hosts(struct relay_proc *rp, const struct msg *m)
+{
+	const struct m_relay_hosts *mh = (const void *)m->m_data;
+	struct relay_gen	*g;
+	struct rd_table		*t;
+	struct rd_host		*h;
+	uint32_t		 i;
+
+	if (m->m_len < 8 || mh->mh_n > RELAY_HOSTS_MAX ||
+	    m->m_len < 8 + mh->mh_n * 8)
+		return;
+	TAILQ_FOREACH(g, &rp->rp_gens, g_entry) {
+		if (g->g_gen != mh->mh_gen)
+			continue;
+		TAILQ_FOREACH(t, &g->g_conf->c_tables, t_entry)
+			TAILQ_FOREACH(h, &t->t_hosts, h_entry)
+				for (i = 0; i < mh->mh_n; i++)
+					if (mh->mh_hosts[i].id == h->h_id) {
+						h->h_state = mh->mh_hosts[i].live ?
+						    HOST_UP : HOST_DOWN;
+						h->h_disabled = 0;
+						break;
+					}
+	}
+}
+
+static void
+relay_sessions(struct relay_proc *rp, const struct msg *m)
+{
+	static struct m_relay_sessions	 rs;
+	const struct rsession		*s;
+	struct timespec			 now;
+	uint32_t			 req;
+
+	if (m->m_len != sizeof(req))
+		return;
+	memcpy(&req, m->m_data, sizeof(req));
+	(void)clock_gettime(CLOCK_MONOTONIC, &now);
+	memset(&rs, 0, sizeof(rs));
+	rs.rs_req = req;
+	TAILQ_FOREACH(s, &rp->rp_sessions, s_entry) {
+		struct m_session *ms = &rs.rs_s[rs.rs_n++];
+
+		memset(ms, 0, sizeof(*ms));
+		ms->ss_id = s->s_id;
+		ms->ss_relay = s->s_relay->rl_id;
+		ms->ss_src = s->s_src;
+		ms->ss_dst = s->s_dst;
+		ms->ss_age = (int64_t)(time(NULL) - s->s_start);
+		ms->ss_idle = mono_s(&now) - mono_s(&s->s_last);
+		ms->ss_pid = (uint32_t)getpid();
+		ms->ss_done = s->s_state == RS_DONE;
+		(void)strlcpy(ms->ss_tag, s->s_flt.s_tag, sizeof(ms->ss_tag));
+		if (rs.rs_n == RELAY_SESSIONS_MAX) {
+			chan_send(&rp->rp_pfe, M_RELAY_SESSIONS, &rs,
+			    sizeof(rs));
+			rs.rs_n = 0;
+		}
+	}
+	rs.rs_last = 1;
+	chan_send(&rp->rp_pfe, M_RELAY_SESSIONS, &rs,
+	    offsetof(struct m_relay_sessions, rs_s) +
+	    rs.rs_n * sizeof(rs.rs_s[0]));
+}
+
+static void
+relay_dispatch_pfe(struct chan *ch, struct msg *m, void *arg)
+{
+	struct relay_proc	*rp = arg;
+
+	(void)ch;
+	switch (m->m_type) {
+	case M_RELAY_HOSTS:
+		relay_hosts(rp, m);
+		break;
+	case M_RELAY_SESSIONS:
+		relay_sessions(rp, m);
+		break;
+	default:
+		log_warnx("relay: unexpected message %u from the pfe",
+		    m->m_type);
+		break;
+	}
+}
+
+/* IMP-11: sessions per relay, every interval, to the pfe. */
+static void
+relay_stats(evutil_socket_t fd, short what, void *arg)
+{
+	static struct m_relay_stats	 ms;
+	struct relay_proc		*rp = arg;
+	struct rstat			*st;
+
+	(void)fd;
+	(void)what;
+	memset(&ms, 0, sizeof(ms));
+	ms.st_gen = rp->rp_cur != NULL ? rp->rp_cur->g_gen : 0;
+	TAILQ_FOREACH(st, &rp->rp_stats, st_entry) {
+		if (ms.st_n == RELAY_STATS_MAX)
+			break;
+		ms.st_r[ms.st_n].relay = st->st_relay;
+		ms.st_r[ms.st_n].active = st->st_active;
+		ms.st_r[ms.st_n].count = st->st_count;
+		ms.st_n++;
+		st->st_count = 0;
+	}
+	chan_send(&rp->rp_pfe, M_RELAY_STATS, &ms,
+	    offsetof(struct m_relay_stats, st_r) +
+	    ms.st_n * sizeof(ms.st_r[0]));
+}
+
+void
+relay_main(struct relayd_conf *conf, int index, int parentfd, int pfefd,
+    int verbose)
+{
+	static struct relay_proc	 rp;
+	struct timeval			 tv = { RELAYD_STATINTERVAL, 0 };
+	char				 title[32];
+
+	memset(&rp, 0, sizeof(rp));
+	rp.rp_index = index;
+	TAILQ_INIT(&rp.rp_gens);
+	TAILQ_INIT(&rp.rp_listens);
+	TAILQ_INIT(&rp.rp_newlistens);
+	TAILQ_INIT(&rp.rp_sessions);
+	TAILQ_INIT(&rp.rp_stats);
+	/* The configuration comes again over the channel, with its
+	 * generation; the inherited copy is not used. */
+	conf_free(conf);
+	log_setverbose(verbose);
+	(void)signal(SIGINT, SIG_IGN);
+	(void)signal(SIGTERM, SIG_DFL);
+	(void)signal(SIGHUP, SIG_IGN);
+	(void)signal(SIGPIPE, SIG_IGN);
+	if (tls_init() == -1)
+		fatalx("relay: tls_init");
+	if ((rp.rp_base = event_base_new()) == NULL)
+		fatalx("relay: event_base_new");
+	(void)snprintf(title, sizeof(title), "relay %d", index);
+	proc_drop(title);
+	if (chan_init(&rp.rp_parent, rp.rp_base, parentfd, "parent",
+	    relay_dispatch_parent, &rp) == -1 ||
+	    chan_init(&rp.rp_pfe, rp.rp_base, pfefd, "pfe",
+	    relay_dispatch_pfe, &rp) == -1)
+		fatalx("relay: channels");
+	if ((rp.rp_stats_ev = event_new(rp.rp_base, -1, EV_PERSIST,
+	    relay_stats, &rp)) == NULL || event_add(rp.rp_stats_ev, &tv) == -1)
+		fatalx("relay: statistics timer");
+	(void)event_base_dispatch(rp.rp_base);
+	_exit(0);
+}

@@ -1,0 +1,356 @@
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The hakit Authors
+"""
+Relays, layer 7 (specs/relayd.md sections 7-9, IMP-1..9): the client
+talks to relayd on the VIP, relayd talks to the web servers.  What a
+user cares about: the bytes arrive, each filter rule changes what the
+backend or the client sees as configured, TLS terminates with the
+certificate SNI asks for, malformed or smuggled requests never reach a
+backend, a slow client or a dying backend costs nobody else anything,
+and a reload closes no session.
+"""
+
+import base64
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+
+import pytest
+
+from lab import PYTHON, hold, wait_until
+from relayd_lab import (CLIENT_IPS, SERVER_IPS, VIP, Hold, make_certs)
+
+HERE = os.path.abspath(os.path.dirname(__file__))
+CLIENT = os.path.join(HERE, "relay_client.py")
+WEB = SERVER_IPS[:3]
+
+
+def relay_conf(rl, extra_proto=(), headerlen=None, websockets=False,
+        tls=None):
+    lines = [
+        "interval 1", "timeout 500", "log state changes", "",
+        "table <web> { %s }" % ", ".join(WEB),
+        "table <other> { %s }" % SERVER_IPS[3], "",
+        'http protocol "web" {',
+        '\tmatch request header set "X-Relay" value "hakit"',
+        '\tmatch request header append "X-Forwarded-For" '
+        'value "$REMOTE_ADDR"',
+        '\tmatch request header remove "X-Secret"',
+        '\tmatch response header set "X-Served-By" value "relayd"',
+        '\tblock request quick path "/blocked*" label "no entry here"',
+        '\tmatch request path "/other*" forward to <other>',
+        '\tmatch request query "tag" value "yes" tag "tq"',
+        '\tmatch request tagged "tq" header set "X-Tagged" value "yes"',
+        "\treturn error",
+    ]
+    if headerlen:
+        lines.append("\thttp { headerlen %d }" % headerlen)
+    if websockets:
+        lines.append("\thttp { websockets }")
+    lines += ["\t%s" % l for l in extra_proto]
+    lines += ["}", ""]
+    lines += ['relay "www" {', "\tlisten on %s port 80" % VIP,
+        '\tprotocol "web"',
+        '\tforward to <web> port 8080 mode roundrobin check http "/" '
+        'code 200',
+        '\tforward to <other> port 8080 check http "/" code 200',
+        "\tsession timeout 30", "}", "",
+        'relay "chat" {', "\tlisten on %s port 7000" % VIP,
+        "\tforward to <web> port 7000 mode roundrobin check tcp", "}", ""]
+    if tls:
+        lines += ['http protocol "front" {',
+            '\tmatch response header set "X-Front" value "tls"',
+            '\ttls { keypair "a.example" cert "%s" key "%s", '
+            'keypair "b.example" cert "%s" key "%s" }' % tls, "}", "",
+            'relay "front" {', "\tlisten on %s port 443 tls" % VIP,
+            '\tprotocol "front"',
+            '\tforward to <web> port 8080 mode roundrobin check http "/" '
+            'code 200', "}", "",
+            'relay "back" {', "\tlisten on %s port 8000" % VIP,
+            '\tforward with tls to <web> port 8443 mode roundrobin '
+            'check tcp', "}", ""]
+    return "\n".join(lines) + "\n"
+
+
+def relay_certs(rl):
+    """a.example and b.example, signed by the lab's CA."""
+    d = os.path.dirname(rl.ca)
+    out = []
+    for name in ("a.example", "b.example"):
+        for args in (["req", "-newkey", "ec", "-pkeyopt",
+                "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+                name + ".key", "-out", name + ".csr", "-subj",
+                "/CN=" + name],
+                ["x509", "-req", "-in", name + ".csr", "-CA", "ca.crt",
+                "-CAkey", "ca.key", "-CAcreateserial", "-out",
+                name + ".crt", "-days", "2"]):
+            subprocess.run(["openssl"] + args, cwd=d, check=True,
+                capture_output=True, timeout=30)
+        os.chmod(os.path.join(d, name + ".key"), 0o600)
+        out += [os.path.join(d, name + ".crt"),
+            os.path.join(d, name + ".key")]
+    return tuple(out)
+
+
+def start(rl, relayd, **kw):
+    d = relayd(rl.box, relay_conf(rl, **kw))
+    d.wait_states({ip: "up" for ip in WEB}, 15)
+    return d
+
+
+def client(rl, data, port=80, maxtime=10, **opts):
+    """What the client saw: {"recv": bytes, "closed", "error", ...}."""
+    argv = [PYTHON, CLIENT, VIP, str(port), data.hex(), str(maxtime)]
+    for k, v in opts.items():
+        if v is True:
+            argv.append("--" + k)
+        elif v:
+            argv += ["--" + k, str(v)]
+    r = rl.client.run(argv, timeout=maxtime + 30)
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    res["recv"] = base64.b64decode(res["recv"])
+    return res
+
+
+def get(path, extra=b"", host=b"www.example.com", close=True):
+    return b"GET " + path + b" HTTP/1.1\r\nHost: " + host + b"\r\n" + \
+        extra + (b"Connection: close\r\n" if close else b"") + b"\r\n"
+
+
+def responses(raw):
+    return re.findall(rb"^HTTP/1\.[01] (\d{3})", raw, re.M)
+
+
+def test_a_tcp_relay_carries_a_conversation_to_each_live_host(relayd_lab,
+        relayd):
+    rl = relayd_lab
+    d = start(rl, relayd)
+    seen = set()
+    for _ in range(9):
+        r = client(rl, b"hello relay\n", port=7000, maxtime=2, hold=1.0)
+        m = re.search(rb"250 (s\d) hello relay", r["recv"])
+        assert m and r["recv"].startswith(b"220 "), (r, d.diag())
+        seen.add(m.group(1).decode())
+    assert seen == {"s1", "s2", "s3"}, seen
+    rows = {x["name"]: x for x in d.items("relays") if x["type"] == "relay"}
+    assert rows["chat"]["status"] == "active"
+
+
+def test_filter_rules_change_what_the_backend_and_the_client_see(
+        relayd_lab, relayd):
+    rl = relayd_lab
+    start(rl, relayd)
+    r = client(rl, get(b"/echo/a?tag=yes", b"X-Secret: s3cr3t\r\n"
+        b"X-Forwarded-For: 192.0.2.99\r\n"))
+    head, _, body = r["recv"].partition(b"\r\n\r\n")
+    assert responses(r["recv"]) == [b"200"], r
+    assert b"X-Served-By: relayd" in head, head
+    assert b"X-Relay: hakit" in body and b"X-Tagged: yes" in body, body
+    assert b"X-Secret" not in body, body
+    # append: the client's value kept, ours added after it
+    xff = re.findall(rb"X-Forwarded-For: ([^\r]*)", body)
+    assert xff == [b"192.0.2.99", CLIENT_IPS[0].encode()], body
+    # no tag without the query
+    r = client(rl, get(b"/echo/b"))
+    assert b"X-Tagged" not in r["recv"], r
+
+
+def test_a_block_rule_answers_403_with_its_label_and_reaches_no_backend(
+        relayd_lab, relayd):
+    rl = relayd_lab
+    start(rl, relayd)
+    r = client(rl, get(b"/blocked/x"))
+    assert responses(r["recv"]) == [b"403"], r
+    assert b"no entry here" in r["recv"] and r["closed"], r
+
+
+def test_forward_to_sends_a_path_to_its_table(relayd_lab, relayd):
+    rl = relayd_lab
+    start(rl, relayd)
+    for _ in range(4):
+        r = client(rl, get(b"/other/echo"))
+        assert r["recv"].split(b"\r\n\r\n", 1)[1].startswith(b"s4\n"), r
+    r = client(rl, get(b"/"))
+    assert r["recv"].split(b"\r\n\r\n", 1)[1] in (b"s1\n", b"s2\n",
+        b"s3\n"), r
+
+
+def test_pipelined_requests_get_their_responses_in_order(relayd_lab,
+        relayd):
+    rl = relayd_lab
+    start(rl, relayd)
+    req = get(b"/echo/1", close=False) + get(b"/echo/2", close=False) + \
+        get(b"/echo/3")
+    r = client(rl, req)
+    assert responses(r["recv"]) == [b"200"] * 3, r
+    order = re.findall(rb"GET (/echo/\d) HTTP", r["recv"])
+    assert order == [b"/echo/1", b"/echo/2", b"/echo/3"], r
+
+
+def test_a_chunked_body_passes_and_a_bad_chunk_is_refused(relayd_lab,
+        relayd):
+    rl = relayd_lab
+    start(rl, relayd)
+    body = b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
+    r = client(rl, b"POST /echo/c HTTP/1.1\r\nHost: x\r\n"
+        b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + body)
+    assert responses(r["recv"]) == [b"200"] and body in r["recv"], r
+    r = client(rl, b"POST /echo/c HTTP/1.1\r\nHost: x\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n0x5\r\nhello\r\n0\r\n\r\n")
+    assert responses(r["recv"]) == [b"400"] and r["closed"], r
+
+
+def test_a_smuggling_attempt_reaches_the_backend_as_one_chunked_request(
+        relayd_lab, relayd):
+    """IMP-3: Content-Length and Transfer-Encoding together: the length
+    is dropped, the body read as chunked, the connection closed after,
+    so the request hidden after the chunked end is never a request."""
+    rl = relayd_lab
+    start(rl, relayd)
+    hidden = b"GET /echo/hidden HTTP/1.1\r\nHost: x\r\n\r\n"
+    r = client(rl, b"POST /echo/s HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"0\r\n\r\n" + hidden)
+    assert responses(r["recv"]) == [b"200"], r
+    assert b"/echo/hidden" not in r["recv"], r
+    echoed = r["recv"].split(b"\r\n\r\n", 1)[1]
+    assert b"Content-Length" not in echoed.split(b"\r\n\r\n")[0], echoed
+    assert r["closed"]
+
+
+@pytest.mark.parametrize("raw,status", [
+    (b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+     b"Content-Length: 4\r\n\r\nabcd", b"400"),
+    (b"GET / HTTP/1.1\r\nHost: x\r\nThis line has no colon\r\n\r\n",
+     b"400"),
+    (b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 3000 + b"\r\n\r\n",
+     b"413"),
+    (b"GET / HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-H%d: v\r\n" % i
+     for i in range(140)) + b"\r\n", b"431"),
+])
+def test_malformed_requests_get_their_error_and_a_closed_connection(
+        relayd_lab, relayd, raw, status):
+    rl = relayd_lab
+    start(rl, relayd, headerlen=2048)
+    r = client(rl, raw)
+    assert responses(r["recv"]) == [status] and r["closed"], r
+
+
+def test_a_slow_client_gets_408_and_nobody_else_waits(relayd_lab,
+        relayd):
+    rl = relayd_lab
+    start(rl, relayd)
+    argv = [PYTHON, CLIENT, VIP, "80", get(b"/").hex(), "30", "--slow"]
+    p = rl.client.popen(argv, log=rl.lab.path("slow.json"))
+    t0 = time.monotonic()
+    f = rl.fetch(20)
+    assert not f.errors, f
+    assert time.monotonic() - t0 < 8, "others waited for the slow client"
+    assert p.wait(30) is not None
+    res = json.loads(open(rl.lab.path("slow.json")).read().splitlines()[-1])
+    raw = base64.b64decode(res["recv"])
+    assert responses(raw) == [b"408"] and res["closed"], res
+
+
+def test_tls_termination_picks_the_certificate_sni_asks_for(relayd_lab,
+        relayd):
+    rl = relayd_lab
+    certs = relay_certs(rl)
+    d = relayd(rl.box, relay_conf(rl, tls=certs))
+    d.wait_states({ip: "up" for ip in WEB}, 15)
+    for name in ("a.example", "b.example"):
+        r = client(rl, get(b"/"), port=443, tls=True, sni=name, ca=rl.ca)
+        assert r["error"] is None and r.get("peer_cn") == name, r
+        assert responses(r["recv"]) == [b"200"], r
+        assert b"X-Front: tls" in r["recv"], r
+    # no SNI: the first keypair
+    r = client(rl, get(b"/"), port=443, tls=True, ca=rl.ca)
+    assert r.get("peer_cn") == "a.example", r
+
+
+def test_tls_to_the_backend_carries_plain_clients(relayd_lab, relayd):
+    rl = relayd_lab
+    certs = relay_certs(rl)
+    d = relayd(rl.box, relay_conf(rl, tls=certs))
+    d.wait_states({ip: "up" for ip in WEB}, 15)
+    r = client(rl, get(b"/"), port=8000)
+    assert responses(r["recv"]) == [b"200"], (r, d.diag())
+    assert r["recv"].split(b"\r\n\r\n", 1)[1] in (b"s1\n", b"s2\n",
+        b"s3\n"), r
+
+
+def test_a_backend_dying_mid_response_ends_that_session_only(relayd_lab,
+        relayd):
+    rl = relayd_lab
+    d = start(rl, relayd)
+    for w in WEB:
+        rl.ws(w).set("huge")
+    argv = [PYTHON, CLIENT, VIP, "80", get(b"/").hex(), "20"]
+    p = rl.client.popen(argv, log=rl.lab.path("huge.json"))
+    time.sleep(2)
+    for w in WEB:
+        rl.ws(w).kill()
+    assert p.wait(20) is not None, "the client hung on a dead backend"
+    res = json.loads(open(rl.lab.path("huge.json")).read().splitlines()[-1])
+    assert res["closed"] or res["error"], res
+    assert d.alive()
+    # once the checks see them down, <other> serves (REL-4)
+    d.wait_states({ip: "down" for ip in WEB}, 15)
+    r = client(rl, get(b"/"), port=80)
+    assert responses(r["recv"]) == [b"200"] and b"s4" in r["recv"], r
+
+
+def test_a_reload_closes_no_session_and_sessions_are_listed(relayd_lab,
+        relayd):
+    rl = relayd_lab
+    d = start(rl, relayd)
+    h = Hold(rl, interval=0.2, count=150, maxtime=40)
+    wait_until(lambda: len(h.answers()) >= 3, 10,
+        desc=lambda: "held keep-alive session: " + h.describe())
+    text = d.text("sessions")
+    assert re.search(r"^session 0:\d+ %s:\d+ -> %s:80\tRUNNING$" % (
+        re.escape(CLIENT_IPS[0]), re.escape(VIP)), text, re.M), text
+    assert re.search(r"^\tage \d\d:\d\d:\d\d, idle \d\d:\d\d:\d\d, "
+        r"relay 1, pid \d+", text, re.M), text
+    n = len(h.answers())
+    d.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: "configuration 1 loaded" in d.log_text(), 10,
+        desc="reload done")
+    wait_until(lambda: len(h.answers()) >= n + 10, 10,
+        desc=lambda: "the held session answers after the reload: " +
+        h.describe())
+    st = h.stop()
+    bad = [a for a in (r[1] for r in st["rounds"]) if a not in
+        ("s1", "s2", "s3")]
+    assert not bad and st.get("error") is None, h.describe()
+
+
+def test_a_relay_listens_on_an_address_the_box_does_not_hold_yet(
+        relayd_lab, relayd):
+    """IP_FREEBIND: a backup listens on the VIP before carpd gives it;
+    the moment the address arrives the relay answers on it."""
+    rl = relayd_lab
+    vip2 = "203.0.113.2"
+    conf = relay_conf(rl).replace("listen on %s port 80" % VIP,
+        "listen on %s port 80" % vip2)
+    d = relayd(rl.box, conf)
+    d.wait_states({ip: "up" for ip in WEB}, 15)
+    rl.box.run(["ip", "addr", "add", vip2 + "/24", "dev", "eth1"])
+    argv = [PYTHON, CLIENT, vip2, "80", get(b"/").hex(), "10"]
+    r = json.loads(rl.client.run(argv, timeout=40).stdout.strip()
+        .splitlines()[-1])
+    raw = base64.b64decode(r["recv"])
+    assert responses(raw) == [b"200"], (r, d.diag())
+
+
+def test_a_websocket_upgrade_is_refused_unless_allowed(relayd_lab,
+        relayd):
+    rl = relayd_lab
+    start(rl, relayd)
+    r = client(rl, get(b"/chat", b"Upgrade: websocket\r\n"
+        b"Connection: upgrade\r\nSec-WebSocket-Key: x\r\n"
+        b"Sec-WebSocket-Version: 13\r\n", close=False))
+    assert responses(r["recv"]) == [b"403"] and r["closed"], r
