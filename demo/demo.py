@@ -13,7 +13,12 @@ DNAT of 198.51.100.1:8080 to the server's port 80, SNAT to the inside
 VIP with random ports), carpd on both sides, pfsyncd on the sync link.
 A TCP stream runs from the client to the server through fw1; fw1 dies
 (kill -9, links down); fw2 takes both VIPs and the stream goes on, every
-byte checked.  Then the same scene without pfsyncd: the stream dies.
+byte checked; sasyncd has copied an IPsec tunnel's policies to fw2.
+Then the same scene without pfsyncd: the stream dies.  Then relayd on
+both firewalls in front of two web servers: a web server dies, then
+fw1 dies, and every client request is answered.  Last, where Debian's
+linux.uml is installed, an ESP tunnel through a failover with sasyncd
+(this kernel has no ESP).
 
 The network and traffic tools are the lab tests' (tests/lab/lab.py and
 tests/lab/pfsync_lab.py), so the demo shows what the tests check.
@@ -31,6 +36,7 @@ sys.path.insert(0, os.path.join(REPO, "tests", "lab"))
 import lab as labmod		# noqa: E402
 import pfsync_lab as pl		# noqa: E402
 import sasync_lab as sl		# noqa: E402
+import relayd_lab as rdl	# noqa: E402
 
 MB = 1 << 20
 NUP = 24 * MB			# client -> server, 2 MB/s: 12 s
@@ -367,11 +373,89 @@ def act_uml():
 	return ok
 
 
+RELAY_PORT = 8000
+WEB_IPS = ("192.0.2.11", "192.0.2.12")
+
+
+def relayd_conf(fw):
+	"""A relay on the outside VIP (IP_FREEBIND: the backup listens on
+	it too) in front of the two web servers."""
+	return "\n".join([
+	    "interval 1", "timeout 500", "log state changes", "",
+	    "table <web> { %s }" % ", ".join(WEB_IPS), "",
+	    'http protocol "web" {',
+	    '\tmatch request header append "X-Forwarded-For" '
+	    'value "$REMOTE_ADDR"',
+	    '\tmatch response header set "X-Relay" value "%s"' % fw.name,
+	    "}", "",
+	    'relay "www" {',
+	    "\tlisten on %s port %d" % (pl.OUT_VIP, RELAY_PORT),
+	    '\tprotocol "web"',
+	    '\tforward to <web> port %d mode roundrobin check http "/" '
+	    "code 200 retry 2" % rdl.HTTP_PORT,
+	    "}", ""])
+
+
+def act_relayd():
+	sc = Scene(False)
+	try:
+		step("A load balancer on the firewall pair: relayd in front of "
+		    "two web servers")
+		lab = sc.lab
+		rdl.ensure_user()
+		os.chmod(lab.workdir, 0o711)
+		sc.build()
+		pair = sc.pair
+		webs = []
+		ca, cert, key = rdl.make_certs(lab)
+		for i, ip in enumerate(WEB_IPS):
+			h = lab.add_host("s%d" % (i + 1))
+			lab.connect(h, pair.sw_in, "eth1", [ip + "/24"])
+			h.ip4 = ip
+			webs.append(rdl.Websrv(h, cert, key).start())
+		ds = [rdl.Relayd(fw, relayd_conf(fw)).start() for fw in pair]
+		for d in ds:
+			d.wait_states({ip: "up" for ip in WEB_IPS}, 15)
+		say("relayd on fw1 and fw2; relay www on %s:%d (fw2 listens "
+		    "too, on an address it does not hold yet)" % (pl.OUT_VIP,
+		    RELAY_PORT))
+		show(pair.fw1, ds[0], "show", "summary")
+
+		def requests(n, what):
+			f = rdl.fetch(pair.client, n, interval=0.05, maxtime=30,
+			    port=RELAY_PORT, dst=pl.OUT_VIP)
+			say("client: %d requests %s: %s" % (n, what, ", ".join(
+			    "%d answered by %s" % (c, k) for k, c in
+			    sorted(f.counts.items()))))
+			return f
+
+		ok = not requests(40, "through fw1's relay").errors
+		step("Web server s1 dies; the client goes on asking")
+		webs[0].kill()
+		f = requests(60, "while s1 is dead (relayd retries another "
+		    "host at once and its checks mark s1 down)")
+		ok = ok and not f.errors
+		ds[0].wait_states({WEB_IPS[0]: "down"}, 10)
+		show(pair.fw1, ds[0], "show", "summary")
+		step("fw1 dies: carpd moves the VIP, fw2's relayd serves")
+		t_kill, t_master = sc.kill_fw1()
+		say("fw2 MASTER %s after the kill" % ms(t_master - t_kill))
+		f = requests(40, "through fw2's relay")
+		ok = ok and not f.errors and set(f.counts) == {"s2"}
+		show(pair.fw2, ds[1], "show", "summary")
+		say(bold("Every request was answered: a dead web server and a "
+		    "dead firewall cost the client nothing." if ok else
+		    "Some requests failed."))
+		return ok
+	finally:
+		sc.teardown()
+
+
 def main():
 	if os.geteuid() != 0:
 		sys.exit("demo: must run as root")
 	for b in (labmod.CARPD, labmod.CARPCTL, pl.PFSYNCD, pl.PFSYNCCTL,
-	    sl.SASYNCD, sl.SASYNCCTL):
+	    sl.SASYNCD, sl.SASYNCCTL, rdl.RELAYD, rdl.RELAYCTL):
 		if not os.access(b, os.X_OK):
 			sys.exit("demo: %s missing: run make" % b)
 	labmod.cleanup_stale()
@@ -379,6 +463,7 @@ def main():
 	try:
 		ok = act_pfsync()
 		ok = act_control() and ok
+		ok = act_relayd() and ok
 		ok = act_uml() and ok
 	except KeyboardInterrupt:
 		say()

@@ -8,8 +8,9 @@
 # that share their gateway addresses with carpd and their conntrack
 # table with pfsyncd.  A TCP stream runs through fw1; fw1 is killed
 # (kill -9, links down); fw2 carries the stream on, every byte checked.
-# Then the same scene without pfsyncd, where the stream dies.  The story
-# is told by demo/demo.py; this wrapper makes sure nothing is left
+# Then the same scene without pfsyncd, where the stream dies; relayd on
+# the pair in front of two web servers; sasyncd's ESP failover in a UML
+# guest when linux.uml is there.  The story is told by demo/demo.py; this wrapper makes sure nothing is left
 # behind, whatever happens (error, Ctrl-C, SIGTERM).
 set -u
 
@@ -20,7 +21,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 for b in carpd/carpd carpctl/carpctl pfsyncd/pfsyncd pfsyncctl/pfsyncctl \
-    sasyncd/sasyncd sasyncctl/sasyncctl; do
+    sasyncd/sasyncd sasyncctl/sasyncctl relayd/relayd relayctl/relayctl; do
 	if [ ! -x "$b" ]; then
 		echo "demo: $b missing: run make" >&2
 		exit 1
