@@ -33,6 +33,7 @@ struct tls_config;
 #define RELAY_BUFMAX		(256 * 1024)	/* IMP-9: output held back */
 #define RELAY_READ		(64 * 1024)	/* one read or splice */
 #define RELAY_MAXPIPELINE	32	/* requests awaiting responses */
+#define RELAY_SPLICE_MIN	(32 * 1024)	/* a body worth a splice */
 #define RELAY_CONNECT_TIMEOUT	10	/* s, per attempt */
 /* A request head must be complete this long after its first byte: a
  * client trickling one byte a second is answered 408, not kept. */
@@ -113,6 +114,7 @@ struct rsession {
 	int		 s_close_after;	/* last response, then close */
 	int		 s_closing;	/* close once the client has it all */
 	int64_t		 s_head_start;	/* mono s: a partial head came */
+	int		 s_bsplice;	/* a response body moves by splice */
 	struct flt_session s_flt;
 	uint32_t	 s_hash;
 };
@@ -196,11 +198,16 @@ int64_t	 relay_mono(void);
 int	 relay_connect_backend(struct rsession *, const char *table);
 void	 relay_flush(struct rsession *, struct rconn *);
 void	 relay_read_enable(struct rsession *, struct rconn *, int on);
+/* Moves the rest of a length-framed response body backend -> client
+ * with splice(2); 0 when started, -1 when it cannot be (TLS...). */
+int	 relay_body_splice(struct rsession *);
 
 /* relay_http.c: the HTTP side of a session's data. */
 void	 relay_http_start(struct rsession *);
 /* New bytes in c (client) or b (backend) input. */
 void	 relay_http_input(struct rsession *, struct rconn *);
 void	 relay_http_error(struct rsession *, int status, const char *why);
+/* The spliced body is through: the next head. */
+void	 relay_http_body_done(struct rsession *);
 
 #endif /* RELAYD_RELAY_H */

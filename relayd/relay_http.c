@@ -461,6 +461,8 @@ backend_input(struct rsession *s)
 				return;
 			break;
 		case RH_BODY:
+			if (s->s_bsplice)
+				return;
 			if ((rv = body(&s->s_resp, b->c_in, s->s_c.c_out)) ==
 			    -1) {
 				s->s_rp->rp_bad_http++;
@@ -476,6 +478,15 @@ backend_input(struct rsession *s)
 				response_done(s);
 				s->s_closing = 1;
 			}
+			/* the rest of a large body: no copy through us */
+			if (s->s_resp.d_body == HTTP_BODY_LENGTH &&
+			    evbuffer_get_length(b->c_in) == 0) {
+				relay_flush(s, &s->s_c);
+				if (s->s_state == RS_DONE)
+					return;
+				if (relay_body_splice(s) == 0)
+					return;
+			}
 			if (evbuffer_get_length(b->c_in) == 0)
 				return;
 			break;
@@ -489,6 +500,20 @@ backend_input(struct rsession *s)
 			return;
 		}
 	}
+}
+
+void
+relay_http_body_done(struct rsession *s)
+{
+	response_done(s);
+	if (s->s_closing && evbuffer_get_length(s->s_c.c_out) == 0) {
+		relay_close(s, "closed after the last response");
+		return;
+	}
+	/* pipelined responses may be waiting in the socket */
+	backend_input(s);
+	if (s->s_state != RS_DONE)
+		relay_flush(s, &s->s_c);
 }
 
 void

@@ -59,6 +59,9 @@ def relay_conf(rl, extra_proto=(), headerlen=None, websockets=False,
         '\tforward to <other> port 8080 check http "/" code 200',
         "\tsession timeout 30", "}", "",
         'relay "chat" {', "\tlisten on %s port 7000" % VIP,
+        "\tforward to <web> port 7000 mode roundrobin check tcp", "}", "",
+        'relay "chatpp" {', "\tlisten on %s port 7001" % VIP,
+        "\tproxy-protocol v1",
         "\tforward to <web> port 7000 mode roundrobin check tcp", "}", ""]
     if tls:
         lines += ['http protocol "front" {',
@@ -354,3 +357,38 @@ def test_a_websocket_upgrade_is_refused_unless_allowed(relayd_lab,
         b"Connection: upgrade\r\nSec-WebSocket-Key: x\r\n"
         b"Sec-WebSocket-Version: 13\r\n", close=False))
     assert responses(r["recv"]) == [b"403"] and r["closed"], r
+
+
+def test_large_bodies_arrive_whole_through_keep_alive(relayd_lab, relayd):
+    """Bodies past 32 KiB move by splice(2) between the sockets; the
+    next response on the connection still parses."""
+    rl = relayd_lab
+    start(rl, relayd)
+    req = get(b"/big/1", close=False) + get(b"/echo/after", close=False) + \
+        get(b"/big/2")
+    r = client(rl, req, maxtime=20)
+    raw = r["recv"]
+    assert responses(raw) == [b"200"] * 3, (len(raw), raw[:300])
+    parts = raw.split(b"HTTP/1.1 200")
+    bodies = [p.split(b"\r\n\r\n", 1)[1] for p in parts[1:]]
+    for b in (bodies[0], bodies[2]):
+        name = b[:3]
+        assert b == name * (1 << 18), (len(b), b[:20])
+    assert b"GET /echo/after" in bodies[1], bodies[1][:200]
+    assert r["closed"]
+
+
+def test_proxy_protocol_tells_the_backend_who_the_client_is(relayd_lab,
+        relayd):
+    """REL-12: the backend (an echo of lines) gets the PROXY v1 line
+    first: the client's address and port, the VIP and the relay's
+    port."""
+    rl = relayd_lab
+    start(rl, relayd)
+    r = client(rl, b"hello\n", port=7001, maxtime=2, hold=1.0)
+    m = re.search(rb"250 s\d PROXY TCP4 (\S+) (\S+) (\d+) (\d+)\r\n",
+        r["recv"])
+    assert m, r
+    assert m.group(1).decode() == CLIENT_IPS[0]
+    assert m.group(2).decode() == VIP and m.group(4) == b"7001"
+    assert re.search(rb"250 s\d hello", r["recv"]), r

@@ -213,6 +213,9 @@ def serve_http(conn, name, deadline):
         if path.startswith("/static"):
             body = STATIC if m != "body" else \
                 b"hakit relayd lab page changed on " + name.encode() + b"\n"
+        elif path.startswith("/big"):
+            # 1 MiB named by the server: relays splice bodies this large
+            body = (name.encode() + b"\n") * (1 << 18)
         elif path.startswith("/echo"):
             # what reached the server, for relays' filter rules
             body = name.encode() + b"\n" + head + b"\r\n\r\n" + reqbody
