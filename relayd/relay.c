@@ -26,6 +26,7 @@
 #include <tls.h>
 #include <unistd.h>
 
+#include "dns.h"
 #include "log.h"
 #include "relay.h"
 #include "relay_tls.h"
@@ -1094,6 +1095,149 @@ relay_accept(evutil_socket_t lfd, short what, void *arg)
 		relay_read_enable(s, &s->s_c, 1);
 }
 
+/* --- DNS relays (REL-19, PRO-3) --- */
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+/* A query from a client: to a live backend with a fresh ID. */
+static void
+dns_client(evutil_socket_t fd, short what, void *arg)
+{
+	struct rlisten		*l = arg;
+	struct rdns		*d = l->l_dns;
+	const struct rd_relay	*rl = l->l_rl;
+	const struct rd_relay_fwd *f;
+	const struct rd_host	*h;
+	struct rsession		 tmp;
+	struct sockaddr_storage	 client, be;
+	socklen_t		 cl;
+	uint8_t			 pkt[65536];
+	uint16_t		 newid;
+	ssize_t			 n;
+	int			 i, bfd;
+
+	(void)what;
+	for (i = 0; i < 64; i++) {	/* a burst, then others' turn */
+		cl = sizeof(client);
+		if ((n = recvfrom(fd, pkt, sizeof(pkt), 0,
+		    (struct sockaddr *)&client, &cl)) == -1)
+			return;
+		if (rl->rl_disabled)
+			continue;
+		memset(&tmp, 0, sizeof(tmp));
+		tmp.s_rp = l->l_rp;
+		tmp.s_src = client;
+		tmp.s_dst = rl->rl_listen[l->l_idx].rl_ss;
+		memset(&be, 0, sizeof(be));
+		TAILQ_FOREACH(f, &rl->rl_fwds, f_entry) {
+			if (f->f_type == FWD_ADDR) {
+				be = f->f_ss;
+				ss_setport(&be, f->f_port != 0 ? f->f_port :
+				    rl->rl_listen[l->l_idx].rl_port);
+				break;
+			}
+			if (f->f_type == FWD_TABLE &&
+			    (h = pick_host(&tmp, f)) != NULL) {
+				be = h->h_ss;
+				ss_setport(&be, f->f_table->t_port);
+				break;
+			}
+		}
+		if (be.ss_family == 0)
+			continue;	/* no live backend: the client retries */
+		bfd = d->d_bfd[be.ss_family == AF_INET6];
+		if (bfd == -1 || dns_query(d->d_table, pkt, (size_t)n,
+		    (struct sockaddr *)&client, cl, (struct sockaddr *)&be,
+		    be.ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+		    sizeof(struct sockaddr_in6), mono_ms(),
+		    (uint64_t)rl->rl_timeout * 1000, &newid) == -1) {
+			log_debug("relay %s: query dropped: %s", rl->rl_name,
+			    dns_reason_name(dns_last_reason(d->d_table)));
+			continue;
+		}
+		(void)sendto(bfd, pkt, (size_t)n, 0, (struct sockaddr *)&be,
+		    be.ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+		    sizeof(struct sockaddr_in6));
+	}
+}
+
+/* A reply from a backend: its ID restored, to the client that asked. */
+static void
+dns_backend(evutil_socket_t fd, short what, void *arg)
+{
+	struct rlisten		*l = arg;
+	struct rdns		*d = l->l_dns;
+	struct sockaddr_storage	 from, client;
+	socklen_t		 fl, cl;
+	uint8_t			 pkt[65536];
+	ssize_t			 n;
+	int			 i;
+
+	(void)what;
+	for (i = 0; i < 64; i++) {
+		fl = sizeof(from);
+		if ((n = recvfrom(fd, pkt, sizeof(pkt), 0,
+		    (struct sockaddr *)&from, &fl)) == -1)
+			return;
+		cl = sizeof(client);
+		if (dns_reply(d->d_table, pkt, (size_t)n,
+		    (struct sockaddr *)&from, fl, mono_ms(), &client,
+		    &cl) == -1) {
+			log_debug("relay %s: reply dropped: %s",
+			    l->l_rl->rl_name,
+			    dns_reason_name(dns_last_reason(d->d_table)));
+			continue;
+		}
+		(void)sendto(l->l_fd, pkt, (size_t)n, 0,
+		    (struct sockaddr *)&client, cl);
+	}
+}
+
+static int
+dns_setup(struct relay_proc *rp, struct rlisten *l)
+{
+	struct rdns	*d;
+	int		 i, af;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return (-1);
+	d->d_bfd[0] = d->d_bfd[1] = -1;
+	l->l_dns = d;
+	if ((d->d_table = dns_table_new(0, 0)) == NULL)
+		return (-1);
+	for (i = 0; i < 2; i++) {
+		af = i == 0 ? AF_INET : AF_INET6;
+		if ((d->d_bfd[i] = socket(af, SOCK_DGRAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0)) == -1)
+			continue;	/* no IPv6 here: v4 only */
+		if ((d->d_bev[i] = event_new(rp->rp_base, d->d_bfd[i],
+		    EV_READ | EV_PERSIST, dns_backend, l)) == NULL ||
+		    event_add(d->d_bev[i], NULL) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+static void
+dns_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct relay_proc	*rp = arg;
+	struct rlisten		*l;
+
+	(void)fd;
+	(void)what;
+	TAILQ_FOREACH(l, &rp->rp_listens, l_entry)
+		if (l->l_dns != NULL)
+			(void)dns_expire(l->l_dns->d_table, mono_ms());
+}
+
 /* --- configuration generations --- */
 
 static void
@@ -1123,8 +1267,27 @@ gen_unref(struct relay_proc *rp, struct relay_gen *g)
 }
 
 static void
+dns_free(struct rdns *d)
+{
+	int	 i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < 2; i++) {
+		if (d->d_bev[i] != NULL)
+			event_free(d->d_bev[i]);
+		if (d->d_bfd[i] != -1)
+			(void)close(d->d_bfd[i]);
+	}
+	if (d->d_table != NULL)
+		dns_table_free(d->d_table);
+	free(d);
+}
+
+static void
 listen_free(struct rlisten *l, int closefd)
 {
+	dns_free(l->l_dns);
 	if (l->l_ev != NULL)
 		event_free(l->l_ev);
 	if (closefd && l->l_fd != -1)
@@ -1221,8 +1384,12 @@ relay_commit(struct relay_proc *rp, uint32_t gen)
 		l->l_rl = rl;
 		l->l_gen = rp->rp_cur;
 		l->l_rp = rp;
+		if (rl->rl_proto != NULL && rl->rl_proto->p_type ==
+		    PROTO_DNS && dns_setup(rp, l) == -1)
+			fatalx("relay %s: DNS relay", rl->rl_name);
 		if ((l->l_ev = event_new(rp->rp_base, l->l_fd,
-		    EV_READ | EV_PERSIST, relay_accept, l)) == NULL ||
+		    EV_READ | EV_PERSIST, l->l_dns != NULL ? dns_client :
+		    relay_accept, l)) == NULL ||
 		    event_add(l->l_ev, NULL) == -1)
 			fatalx("relay: listener event");
 		TAILQ_INSERT_TAIL(&rp->rp_listens, l, l_entry);
@@ -1452,6 +1619,10 @@ relay_main(struct relayd_conf *conf, int index, int parentfd, int pfefd,
 	if ((rp.rp_stats_ev = event_new(rp.rp_base, -1, EV_PERSIST,
 	    relay_stats, &rp)) == NULL || event_add(rp.rp_stats_ev, &tv) == -1)
 		fatalx("relay: statistics timer");
+	tv.tv_sec = 1;
+	if ((rp.rp_dns_ev = event_new(rp.rp_base, -1, EV_PERSIST,
+	    dns_tick, &rp)) == NULL || event_add(rp.rp_dns_ev, &tv) == -1)
+		fatalx("relay: DNS timer");
 	(void)event_base_dispatch(rp.rp_base);
 	_exit(0);
 }

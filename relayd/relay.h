@@ -120,6 +120,15 @@ struct rsession {
 };
 TAILQ_HEAD(rsessions, rsession);
 
+struct dns_table;
+
+/* A DNS relay's state on one listener (REL-19). */
+struct rdns {
+	struct dns_table *d_table;
+	int		 d_bfd[2];	/* to backends: IPv4, IPv6 */
+	struct event	*d_bev[2];
+};
+
 /* A listening socket of a relay, shared with the other relay processes. */
 struct rlisten {
 	TAILQ_ENTRY(rlisten) l_entry;
@@ -130,6 +139,7 @@ struct rlisten {
 	struct relay_proc *l_rp;
 	const struct rd_relay *l_rl;
 	struct relay_gen *l_gen;
+	struct rdns	*l_dns;		/* DNS relays only */
 };
 TAILQ_HEAD(rlistens, rlisten);
 
@@ -183,6 +193,7 @@ struct relay_proc {
 	struct rstats	 rp_stats;
 	struct event	*rp_stats_ev;
 	struct event	*rp_sweep_ev;
+	struct event	*rp_dns_ev;	/* DNS query timeouts */
 	int		 rp_started;
 	uint64_t	 rp_bad_http;	/* heads refused */
 	uint64_t	 rp_blocked;	/* sessions a rule blocked */

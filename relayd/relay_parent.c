@@ -43,7 +43,7 @@ listen_socket(const struct sockaddr_storage *ss0, uint16_t port,
 {
 	struct sockaddr_storage	 ss = *ss0;
 	socklen_t		 sl;
-	int			 fd, on = 1, backlog;
+	int			 fd, on = 1, backlog, dgram;
 
 	if (ss.ss_family == AF_INET) {
 		((struct sockaddr_in *)&ss)->sin_port = htons(port);
@@ -54,8 +54,10 @@ listen_socket(const struct sockaddr_storage *ss0, uint16_t port,
 	}
 	backlog = p != NULL && p->p_backlog > 0 ? p->p_backlog :
 	    RELAYD_BACKLOG;
-	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0)) == -1)
+	/* PRO-3: a DNS relay listens on UDP */
+	dgram = p != NULL && p->p_type == PROTO_DNS;
+	if ((fd = socket(ss.ss_family, (dgram ? SOCK_DGRAM : SOCK_STREAM) |
+	    SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
 		goto fail;
 	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 	/* REL-2 and the issue: listen on a VIP the box does not hold yet */
@@ -78,7 +80,7 @@ listen_socket(const struct sockaddr_storage *ss0, uint16_t port,
 		    IPPROTO_IPV6, ss.ss_family == AF_INET ? IP_MINTTL :
 		    IPV6_MINHOPCOUNT, &p->p_minttl, sizeof(p->p_minttl));
 	if (bind(fd, (struct sockaddr *)&ss, sl) == -1 ||
-	    listen(fd, backlog) == -1)
+	    (!dgram && listen(fd, backlog) == -1))
 		goto fail;
 	return (fd);
  fail:

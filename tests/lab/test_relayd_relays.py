@@ -392,3 +392,78 @@ def test_proxy_protocol_tells_the_backend_who_the_client_is(relayd_lab,
     assert m.group(1).decode() == CLIENT_IPS[0]
     assert m.group(2).decode() == VIP and m.group(4) == b"7001"
     assert re.search(rb"250 s\d hello", r["recv"]), r
+
+
+DNS_SERVER = r"""
+import socket, struct, sys, time
+name, out = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 5353))
+s.settimeout(0.5)
+end = time.monotonic() + float(sys.argv[3])
+seen = []
+while time.monotonic() < end and len(seen) < 1000:
+    try:
+        q, a = s.recvfrom(512)
+    except socket.timeout:
+        continue
+    qid = struct.unpack(">H", q[:2])[0]
+    seen.append(qid)
+    with open(out, "w") as f:
+        f.write(" ".join(map(str, seen)))
+    # header: id, QR|RD|RA, 1 question, 1 answer; the question echoed;
+    # an A record naming this server (192.0.2.1NN)
+    qend = q.index(b"\0", 12) + 5
+    ans = b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) + \
+        bytes([192, 0, 2, 100 + int(name[1:])])
+    s.sendto(q[:2] + b"\x81\x80" + q[4:6] + b"\x00\x01\x00\x00\x00\x00" +
+        q[12:qend] + ans, a)
+"""
+
+DNS_CLIENT = r"""
+import json, socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(3)
+res = []
+for i in range(int(sys.argv[2])):
+    qid = 0x1200 + i
+    q = struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0) + \
+        b"\x03www\x07example\x03com\x00" + struct.pack(">HH", 1, 1)
+    s.sendto(q, (sys.argv[1], 53))
+    try:
+        r, _ = s.recvfrom(512)
+        res.append([struct.unpack(">H", r[:2])[0] == qid, r[-1]])
+    except socket.timeout:
+        res.append([False, None])
+print(json.dumps(res))
+"""
+
+
+def test_a_dns_relay_swaps_query_ids_and_spreads_over_live_servers(
+        relayd_lab, relayd):
+    """REL-19: each query reaches a backend under an ID of relayd's
+    choosing; the client gets its own ID back with the answer."""
+    rl = relayd_lab
+    procs = []
+    for i, h in enumerate(rl.servers[:3]):
+        procs.append(h.popen([PYTHON, "-c", DNS_SERVER, h.name,
+            rl.lab.path("dns-%s.ids" % h.name), "60"]))
+    conf = relay_conf(rl) + "\n".join([
+        'dns protocol "dnsp" { }',
+        'relay "dns" {', "\tlisten on %s port 53" % VIP,
+        '\tprotocol "dnsp"',
+        "\tforward to <web> port 5353 mode roundrobin check icmp", "}",
+        ""])
+    d = relayd(rl.box, conf)
+    d.wait_states({ip: "up" for ip in WEB}, 15)
+    r = rl.client.run([PYTHON, "-c", DNS_CLIENT, VIP, "12"], timeout=60)
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    assert all(ok for ok, _ in res), (res, d.diag())
+    assert {last for _, last in res} == {101, 102, 103}, res
+    ids = []
+    for h in rl.servers[:3]:
+        with open(rl.lab.path("dns-%s.ids" % h.name)) as f:
+            ids += [int(x) for x in f.read().split()]
+    assert len(ids) == 12
+    # relayd's own random IDs (a chance match of one or two is fine)
+    assert len(set(ids) & {0x1200 + i for i in range(12)}) <= 2, ids
