@@ -739,16 +739,16 @@ pick_host(struct rsession *s, const struct rd_relay_fwd *f)
 }
 
 static int
-connect_to(struct rsession *s, const struct sockaddr_storage *ss)
+connect_to(struct rsession *s, const struct sockaddr_storage *ss, int fd)
 {
 	const struct rd_protocol	*p = s->s_relay->rl_proto;
 	socklen_t	 sl = ss->ss_family == AF_INET ?
 			    sizeof(struct sockaddr_in) :
 			    sizeof(struct sockaddr_in6);
-	int		 fd, on = 1;
+	int		 on = 1;
 
-	if ((fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0)) == -1)
+	if (fd == -1 && (fd = socket(ss->ss_family, SOCK_STREAM |
+	    SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
 		return (-1);
 	if (p == NULL || p->p_nodelay != 0)
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
@@ -791,15 +791,48 @@ static void backend_connected(evutil_socket_t, short, void *);
  * the one a rule chose) and starts connecting.  0, or -1 when none is
  * available (the caller closes or answers 502/503).
  */
+static int
+start_connect(struct rsession *s, const struct rd_relay_fwd *f,
+    const struct rd_host *h, const struct sockaddr_storage *ss, int fd)
+{
+	struct timeval	 tv = { RELAY_CONNECT_TIMEOUT, 0 };
+
+	if ((fd = connect_to(s, ss, fd)) == -1) {
+		log_debug("session %u: connect: %s", s->s_id,
+		    strerror(errno));
+		return (-1);
+	}
+	s->s_fwd = f;
+	s->s_host = h;
+	s->s_bss = *ss;
+	if (conn_open(s, &s->s_b, fd) == -1) {
+		(void)close(fd);
+		return (-1);
+	}
+	s->s_state = RS_CONNECTING;
+	event_free(s->s_b.c_wev);
+	if ((s->s_b.c_wev = event_new(s->s_rp->rp_base, fd, EV_WRITE,
+	    backend_connected, s)) == NULL)
+		return (-1);
+	(void)event_add(s->s_b.c_wev, NULL);
+	(void)evtimer_add(s->s_timer, &tv);
+	return (0);
+}
+
+/*
+ * Picks the backend (forward lines in order, REL-3/4/7/8; table names
+ * the one a rule chose) and starts connecting.  0, or -1 when none is
+ * available (the caller closes or answers 502/503).
+ */
 int
 relay_connect_backend(struct rsession *s, const char *table)
 {
 	const struct rd_relay_fwd	*f;
 	const struct rd_host		*h = NULL;
 	struct sockaddr_storage		 ss;
-	uint16_t			 port;
+	struct m_relay_tsock		 mt;
 	struct timeval			 tv = { RELAY_CONNECT_TIMEOUT, 0 };
-	int				 fd;
+	uint16_t			 port;
 
 	TAILQ_FOREACH(f, &s->s_relay->rl_fwds, f_entry) {
 		if (table != NULL && (f->f_type != FWD_TABLE ||
@@ -807,6 +840,7 @@ relay_connect_backend(struct rsession *s, const char *table)
 		    strcmp(f->f_table->t_template, table) != 0)))
 			continue;
 		memset(&ss, 0, sizeof(ss));
+		h = NULL;
 		switch (f->f_type) {
 		case FWD_ADDR:
 			ss = f->f_ss;
@@ -832,28 +866,54 @@ relay_connect_backend(struct rsession *s, const char *table)
 			continue;
 		}
 		ss_setport(&ss, port);
-		if ((fd = connect_to(s, &ss)) == -1) {
-			log_debug("session %u: connect: %s", s->s_id,
-			    strerror(errno));
-			continue;
+		if (f->f_transparent && ss.ss_family == s->s_src.ss_family) {
+			/* REL-6: the parent makes the socket; the connect
+			 * goes on when it arrives (relay_tsock). */
+			memset(&mt, 0, sizeof(mt));
+			mt.mt_session = s->s_id;
+			mt.mt_ss = s->s_src;
+			s->s_fwd = f;
+			s->s_host = h;
+			s->s_bss = ss;
+			s->s_tsock_wait = 1;
+			s->s_state = RS_CONNECTING;
+			chan_send(&s->s_rp->rp_parent, M_RELAY_TSOCK, &mt,
+			    sizeof(mt));
+			(void)evtimer_add(s->s_timer, &tv);
+			return (0);
 		}
-		s->s_fwd = f;
-		s->s_host = h;
-		s->s_bss = ss;
-		if (conn_open(s, &s->s_b, fd) == -1) {
-			(void)close(fd);
-			return (-1);
-		}
-		s->s_state = RS_CONNECTING;
-		event_free(s->s_b.c_wev);
-		if ((s->s_b.c_wev = event_new(s->s_rp->rp_base, fd, EV_WRITE,
-		    backend_connected, s)) == NULL)
-			return (-1);
-		(void)event_add(s->s_b.c_wev, NULL);
-		(void)evtimer_add(s->s_timer, &tv);
-		return (0);
+		if (start_connect(s, f, h, &ss, -1) == 0)
+			return (0);
 	}
 	return (-1);
+}
+
+/* The parent's transparent socket for a session that asked. */
+static void
+relay_tsock(struct relay_proc *rp, struct msg *m)
+{
+	struct m_relay_tsock	 mt;
+	struct rsession		*s;
+	int			 fd;
+
+	if (m->m_len != sizeof(mt))
+		return;
+	memcpy(&mt, m->m_data, sizeof(mt));
+	TAILQ_FOREACH(s, &rp->rp_sessions, s_entry)
+		if (s->s_id == mt.mt_session && s->s_tsock_wait)
+			break;
+	if (s == NULL)
+		return;		/* gone meanwhile: chan_read closes m_fd */
+	s->s_tsock_wait = 0;
+	fd = m->m_fd;
+	m->m_fd = -1;		/* ours now; start_connect closes it on error */
+	if (fd == -1 || start_connect(s, s->s_fwd, s->s_host, &s->s_bss,
+	    fd) == -1) {
+		if (s->s_http)
+			relay_http_error(s, 502, "transparent connect failed");
+		else
+			relay_close(s, "transparent connect failed");
+	}
 }
 
 static int
@@ -1461,6 +1521,9 @@ relay_dispatch_parent(struct chan *ch, struct msg *m, void *arg)
 		break;
 	case M_LOG_VERBOSE:
 		(void)chan_recv_verbose(m);
+		break;
+	case M_RELAY_TSOCK:
+		relay_tsock(rp, m);
 		break;
 	default:
 		log_warnx("relay: unexpected message %u from the parent",

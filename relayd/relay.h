@@ -115,6 +115,7 @@ struct rsession {
 	int		 s_closing;	/* close once the client has it all */
 	int64_t		 s_head_start;	/* mono s: a partial head came */
 	int		 s_bsplice;	/* a response body moves by splice */
+	int		 s_tsock_wait;	/* REL-6: asked the parent */
 	struct flt_session s_flt;
 	uint32_t	 s_hash;
 };

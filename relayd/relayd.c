@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <netinet/in.h>
+
 #include <err.h>
 #include <errno.h>
 #include <event2/event.h>
@@ -772,10 +774,53 @@ start_child(struct parent *pa, const char *name, enum child_kind kind,
 	}
 }
 
+/*
+ * REL-6: a socket whose source is the client's address.  Only the
+ * family and address the relay names are used; the port is the
+ * kernel's choice.
+ */
+static void
+parent_tsock(struct chan *ch, const struct msg *m)
+{
+	struct m_relay_tsock	 mt;
+	socklen_t		 sl;
+	int			 fd = -1, on = 1;
+
+	if (m->m_len != sizeof(mt))
+		return;
+	memcpy(&mt, m->m_data, sizeof(mt));
+	if (mt.mt_ss.ss_family == AF_INET) {
+		((struct sockaddr_in *)&mt.mt_ss)->sin_port = 0;
+		sl = sizeof(struct sockaddr_in);
+	} else if (mt.mt_ss.ss_family == AF_INET6) {
+		((struct sockaddr_in6 *)&mt.mt_ss)->sin6_port = 0;
+		sl = sizeof(struct sockaddr_in6);
+	} else
+		return;
+	if ((fd = socket(mt.mt_ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1 ||
+	    setsockopt(fd, mt.mt_ss.ss_family == AF_INET ? SOL_IP : SOL_IPV6,
+	    mt.mt_ss.ss_family == AF_INET ? IP_TRANSPARENT :
+	    IPV6_TRANSPARENT, &on, sizeof(on)) == -1 ||
+	    bind(fd, (struct sockaddr *)&mt.mt_ss, sl) == -1) {
+		log_warn("transparent forward: socket for a client address");
+		if (fd != -1)
+			(void)close(fd);
+		fd = -1;
+	}
+	chan_send_fd(ch, M_RELAY_TSOCK, &mt, sizeof(mt), fd);
+	if (fd != -1)
+		(void)close(fd);
+}
+
 static void
 parent_dispatch_relay(struct chan *ch, struct msg *m, void *arg)
 {
 	(void)arg;
+	if (m->m_type == M_RELAY_TSOCK) {
+		parent_tsock(ch, m);
+		return;
+	}
 	log_warnx("unexpected message %u from %s", m->m_type, ch->ch_peer);
 }
 

@@ -394,7 +394,9 @@ enum relayd_msg {
 				   relay -> pfe: uint32_t gen (send them) */
 	M_RELAY_SESSIONS,	/* pfe -> relay: uint32_t request id;
 				   relay -> pfe: m_relay_sessions */
-	M_RELAY_STATS		/* relay -> pfe: m_relay_stats */
+	M_RELAY_STATS,		/* relay -> pfe: m_relay_stats */
+	M_RELAY_TSOCK		/* relay -> parent: m_relay_tsock;
+				   parent -> relay: m_relay_tsock + fd */
 };
 
 /*
@@ -465,6 +467,13 @@ struct m_relay_tls {
 	uint32_t	 mt_relay;
 	uint32_t	 mt_total;		/* bytes in all */
 	uint32_t	 mt_off;		/* of this chunk */
+};
+
+/* REL-6: a socket bound to the client's address (IP_TRANSPARENT needs
+ * CAP_NET_ADMIN, so the parent makes it); no fd in the reply: refused. */
+struct m_relay_tsock {
+	uint32_t	 mt_session;
+	struct sockaddr_storage mt_ss;
 };
 
 /* Host liveness for relays (IMP-12): hosts of relay tables. */

@@ -37,6 +37,8 @@ def main(argv):
     ap.add_argument("--cert")
     ap.add_argument("--key")
     ap.add_argument("--slow", action="store_true")
+    ap.add_argument("--noread", type=float, default=0.0,
+        help="read nothing for this long after sending (a slow reader)")
     ap.add_argument("--hold", type=float, default=0.0,
         help="keep the connection open this long after sending")
     a = ap.parse_args(argv)
@@ -74,6 +76,8 @@ def main(argv):
                     break
         else:
             s.sendall(data)
+        if a.noread:
+            time.sleep(a.noread)
         end = time.monotonic() + a.hold
         s.settimeout(0.5)
         total = 0

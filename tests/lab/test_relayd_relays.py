@@ -467,3 +467,74 @@ def test_a_dns_relay_swaps_query_ids_and_spreads_over_live_servers(
     assert len(ids) == 12
     # relayd's own random IDs (a chance match of one or two is fine)
     assert len(set(ids) & {0x1200 + i for i in range(12)}) <= 2, ids
+
+
+def relay_rss(d):
+    """{pid: resident KiB} of relayd's relay processes."""
+    out = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/status" % pid) as f:
+                st = f.read()
+        except OSError:
+            continue
+        if re.search(r"^PPid:\s*%d$" % d.proc.pid, st, re.M) and \
+                re.search(r"^Name:\s*relay \d", st, re.M):
+            out[int(pid)] = int(re.search(r"^VmRSS:\s*(\d+)", st,
+                re.M).group(1))
+    return out
+
+
+def test_a_slow_reader_costs_bounded_memory(relayd_lab, relayd):
+    """IMP-9: a TLS client (no splice: every byte through the process)
+    asks for an endless body and reads nothing; relayd stops reading
+    the backend instead of buffering, and its relay processes stay
+    small."""
+    rl = relayd_lab
+    certs = relay_certs(rl)
+    d = relayd(rl.box, relay_conf(rl, tls=certs))
+    d.wait_states({ip: "up" for ip in WEB}, 15)
+    before = sum(relay_rss(d).values())
+    for w in WEB:
+        rl.ws(w).set("huge")
+    argv = [PYTHON, CLIENT, VIP, "443", get(b"/").hex(), "12", "--tls",
+        "--sni", "a.example", "--ca", rl.ca, "--noread", "8"]
+    p = rl.client.popen(argv, log=rl.lab.path("slowread.json"))
+    time.sleep(6)
+    during = sum(relay_rss(d).values())
+    assert during - before < 40 * 1024, (before, during)
+    assert p.wait(30) is not None
+    for w in WEB:
+        rl.ws(w).set("ok")
+    r = client(rl, get(b"/"), port=443, tls=True, sni="a.example",
+        ca=rl.ca)
+    assert responses(r["recv"]) == [b"200"], r
+
+
+def test_a_transparent_forward_reaches_the_backend_from_the_clients_address(
+        relayd_lab, relayd):
+    """REL-6: the backend sees the client's address, not relayd's; the
+    parent makes each such socket (IP_TRANSPARENT needs CAP_NET_ADMIN)
+    and the operator's policy routing brings the replies home."""
+    rl = relayd_lab
+    box = rl.box
+    box.run(["ip", "rule", "add", "fwmark", "1", "lookup", "100"])
+    box.run(["ip", "route", "add", "local", "0.0.0.0/0", "dev", "lo",
+        "table", "100"])
+    box.run(["nft", "-f", "-"], input="table ip tp {\n"
+        "\tchain pre {\n\t\ttype filter hook prerouting priority mangle;"
+        "\n\t\tsocket transparent 1 meta mark set 1\n\t}\n}\n")
+    conf = relay_conf(rl) + "\n".join([
+        'relay "tp" {', "\tlisten on %s port 8090" % VIP,
+        "\ttransparent forward to <web> port 8080 mode roundrobin "
+        'check http "/" code 200', "}", ""])
+    d = relayd(box, conf)
+    d.wait_states({ip: "up" for ip in WEB}, 15)
+    r = client(rl, get(b"/echo/tp"), port=8090)
+    assert responses(r["recv"]) == [b"200"], (r, d.diag())
+    assert b"peer: " + CLIENT_IPS[0].encode() in r["recv"], r
+    # the ordinary relay still connects from relayd's own address
+    r = client(rl, get(b"/echo/plain"))
+    assert b"peer: 198.51.100.1\n" in r["recv"], r

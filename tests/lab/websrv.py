@@ -218,7 +218,12 @@ def serve_http(conn, name, deadline):
             body = (name.encode() + b"\n") * (1 << 18)
         elif path.startswith("/echo"):
             # what reached the server, for relays' filter rules
-            body = name.encode() + b"\n" + head + b"\r\n\r\n" + reqbody
+            try:
+                peer = conn.getpeername()[0].encode()
+            except OSError:
+                peer = b"?"
+            body = name.encode() + b"\n" + head + b"\r\n\r\n" + \
+                reqbody + b"\npeer: " + peer + b"\n"
         else:
             body = name.encode() + b"\n"
         code = b"500 Internal Server Error" if m == "code500" else b"200 OK"
