@@ -39,7 +39,8 @@ sock_key(const struct sockaddr_storage *ss, uint16_t port, char *key,
 
 static int
 listen_socket(const struct sockaddr_storage *ss0, uint16_t port,
-    const struct rd_protocol *p, const char *key, char *err, size_t errlen)
+    const struct rd_protocol *p, int tproxy, const char *key, char *err,
+    size_t errlen)
 {
 	struct sockaddr_storage	 ss = *ss0;
 	socklen_t		 sl;
@@ -75,6 +76,12 @@ listen_socket(const struct sockaddr_storage *ss0, uint16_t port,
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &p->p_bufsize,
 		    sizeof(p->p_bufsize));
 	}
+	/* REL-7: an nft tproxy rule hands it flows for other addresses;
+	 * getsockname() of each then gives the original destination */
+	if (tproxy && setsockopt(fd, ss.ss_family == AF_INET ? SOL_IP :
+	    SOL_IPV6, ss.ss_family == AF_INET ? IP_TRANSPARENT :
+	    IPV6_TRANSPARENT, &on, sizeof(on)) == -1)
+		goto fail;
 	if (p != NULL && p->p_minttl > 0)	/* TCP-6, GTSM */
 		(void)setsockopt(fd, ss.ss_family == AF_INET ? IPPROTO_IP :
 		    IPPROTO_IPV6, ss.ss_family == AF_INET ? IP_MINTTL :
@@ -89,6 +96,17 @@ listen_socket(const struct sockaddr_storage *ss0, uint16_t port,
 	if (fd != -1)
 		(void)close(fd);
 	return (-1);
+}
+
+static int
+relay_tproxy(const struct rd_relay *rl)
+{
+	const struct rd_relay_fwd	*f;
+
+	TAILQ_FOREACH(f, &rl->rl_fwds, f_entry)
+		if (f->f_type == FWD_DESTINATION)
+			return (1);
+	return (0);
 }
 
 static struct relay_sock *
@@ -184,7 +202,8 @@ relay_prepare(struct relay_parent *rpa, const struct relayd_conf *c,
 				rs->rs_reused = 1;
 			} else if ((rs->rs_fd = listen_socket(
 			    &rl->rl_listen[i].rl_ss, rl->rl_listen[i].rl_port,
-			    rl->rl_proto, key, err, errlen)) == -1)
+			    rl->rl_proto, relay_tproxy(rl), key, err,
+			    errlen)) == -1)
 				goto fail;
 		}
 		/* TLS material: listeners with tls, or TLS to backends */

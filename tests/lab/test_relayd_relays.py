@@ -538,3 +538,34 @@ def test_a_transparent_forward_reaches_the_backend_from_the_clients_address(
     # the ordinary relay still connects from relayd's own address
     r = client(rl, get(b"/echo/plain"))
     assert b"peer: 198.51.100.1\n" in r["recv"], r
+
+
+def test_forward_to_destination_serves_flows_an_nft_tproxy_rule_diverts(
+        relayd_lab, relayd):
+    """REL-7: the client talks to s1 itself through the box; an nft
+    tproxy rule hands the flow to the relay, which forwards it to the
+    original destination, with the protocol's rules applied."""
+    rl = relayd_lab
+    box = rl.box
+    s1 = SERVER_IPS[0]
+    box.run(["ip", "rule", "add", "fwmark", "1", "lookup", "100"])
+    box.run(["ip", "route", "add", "local", "0.0.0.0/0", "dev", "lo",
+        "table", "100"])
+    box.run(["nft", "-f", "-"], input="table ip tpx {\n"
+        "\tchain pre {\n\t\ttype filter hook prerouting priority mangle;"
+        "\n\t\tiifname \"eth1\" ip daddr %s tcp dport 8080 "
+        "tproxy to %s:8091 meta mark set 1 accept\n\t}\n}\n" % (s1, VIP))
+    conf = relay_conf(rl) + "\n".join([
+        'http protocol "div" {',
+        '\tmatch request header set "X-Relay" value "hakit"', "}",
+        'relay "divert" {', "\tlisten on %s port 8091" % VIP,
+        '\tprotocol "div"', "\tforward to destination", "}", ""])
+    d = relayd(box, conf)
+    d.wait_states({ip: "up" for ip in WEB}, 15)
+    argv = [PYTHON, CLIENT, s1, "8080", get(b"/echo/divert").hex(), "10"]
+    r = json.loads(rl.client.run(argv, timeout=40).stdout.strip()
+        .splitlines()[-1])
+    raw = base64.b64decode(r["recv"])
+    assert responses(raw) == [b"200"], (r, d.diag())
+    body = raw.split(b"\r\n\r\n", 1)[1]
+    assert body.startswith(b"s1\n") and b"X-Relay: hakit" in body, raw
