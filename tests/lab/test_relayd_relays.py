@@ -569,3 +569,52 @@ def test_forward_to_destination_serves_flows_an_nft_tproxy_rule_diverts(
     assert responses(raw) == [b"200"], (r, d.diag())
     body = raw.split(b"\r\n\r\n", 1)[1]
     assert body.startswith(b"s1\n") and b"X-Relay: hakit" in body, raw
+
+
+IDLE_CLIENT = r"""
+import json, socket, sys, time
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), 5)
+s.settimeout(1.0)
+got, t0 = b"", time.monotonic()
+gaps = [float(x) for x in sys.argv[3].split(",")]
+closed_at = None
+for i, gap in enumerate(gaps):
+    try:
+        s.sendall(b"line %d\n" % i)
+    except OSError:
+        closed_at = time.monotonic() - t0
+        break
+    end = time.monotonic() + gap
+    while time.monotonic() < end:
+        try:
+            d = s.recv(4096)
+        except socket.timeout:
+            continue
+        if not d:
+            closed_at = time.monotonic() - t0
+            break
+        got += d
+    if closed_at is not None:
+        break
+print(json.dumps({"closed_at": closed_at, "lines": got.count(b"250 ")}))
+"""
+
+
+def test_the_session_timeout_is_idle_time_not_a_lifetime(relayd_lab,
+        relayd):
+    """REL-14: with session timeout 3, a conversation with a line every
+    second lives 6 s; one silent for 5 s is closed after about 3."""
+    rl = relayd_lab
+    conf = relay_conf(rl).replace(
+        "\tforward to <web> port 7000 mode roundrobin check tcp\n}",
+        "\tforward to <web> port 7000 mode roundrobin check tcp\n"
+        "\tsession timeout 3\n}", 1)
+    d = relayd(rl.box, conf)
+    d.wait_states({ip: "up" for ip in WEB}, 15)
+    busy = json.loads(rl.client.run([PYTHON, "-c", IDLE_CLIENT, VIP,
+        "7000", ",".join(["1"] * 6)], timeout=60).stdout)
+    assert busy["closed_at"] is None and busy["lines"] == 6, busy
+    idle = json.loads(rl.client.run([PYTHON, "-c", IDLE_CLIENT, VIP,
+        "7000", "8,1"], timeout=60).stdout)
+    assert idle["closed_at"] is not None and 2.5 < idle["closed_at"] < 6, \
+        idle
