@@ -22,6 +22,9 @@
 
 static void	 chan_read(int, short, void *);
 
+/* Set in children: a sibling's channel closing means relayd stops. */
+static int	 chan_in_child;
+
 int
 chan_init(struct chan *ch, struct event_base *base, int fd,
     const char *peer, chan_dispatch *dispatch, void *arg)
@@ -65,9 +68,16 @@ chan_read(int fd, short ev, void *arg)
 	if (rv == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (rv == 0) {
-		/* A child's parent going away is how relayd stops. */
-		if (strcmp(ch->ch_peer, "parent") == 0)
+		/*
+		 * A child's parent going away is how relayd stops; at a
+		 * stop the parent ends the children in turn, so a child
+		 * may see a sibling go first.  A crash is the parent's to
+		 * report: it loses a channel while it runs.
+		 */
+		if (strcmp(ch->ch_peer, "parent") == 0 || chan_in_child) {
+			log_debug("%s closed its channel", ch->ch_peer);
 			exit(0);
+		}
 		fatalx("%s closed its channel", ch->ch_peer);
 	}
 	if (rv == -1)
@@ -164,6 +174,7 @@ proc_drop(const char *title)
 	cap_value_t	 c;
 
 	log_procinit(title);
+	chan_in_child = 1;
 	(void)prctl(PR_SET_NAME, title, 0, 0, 0);
 	if ((pw = getpwnam(RELAYD_USER)) == NULL)
 		fatalx("%s: no user %s (make install creates it)", title,

@@ -298,24 +298,45 @@ conn_read(struct rsession *s, struct rconn *c)
 	return (0);
 }
 
-/* Writes what c_out holds; the write event stays on while some is left. */
+/*
+ * Writes what c_out holds; the write event stays on while some is left.
+ * Plain sockets take up to 16 buffer chains in one writev(2), so a head
+ * and a small body leave in one segment; TLS gets up to 16 KiB
+ * gathered into one record.
+ */
 void
 relay_flush(struct rsession *s, struct rconn *c)
 {
-	struct evbuffer_iovec	 v;
+	struct evbuffer_iovec	 v[16];
+	struct iovec		 iov[16];
+	const void		*p;
+	size_t			 len;
 	ssize_t			 n;
+	int			 nv, i;
 
-	while (c->c_fd != -1 && evbuffer_get_length(c->c_out) > 0) {
-		if (evbuffer_peek(c->c_out, -1, NULL, &v, 1) < 1)
-			break;
+	while (c->c_fd != -1 && (len = evbuffer_get_length(c->c_out)) > 0) {
 		if (c->c_tls != NULL) {
-			n = tls_write(c->c_tls, v.iov_base, v.iov_len);
+			if (len > 16384)
+				len = 16384;
+			if ((p = evbuffer_pullup(c->c_out, (ssize_t)len)) ==
+			    NULL) {
+				relay_close(s, "out of memory");
+				return;
+			}
+			n = tls_write(c->c_tls, p, len);
 			if (n == TLS_WANT_POLLIN || n == TLS_WANT_POLLOUT) {
 				write_enable(c, 1);
 				return;
 			}
 		} else {
-			n = write(c->c_fd, v.iov_base, v.iov_len);
+			nv = evbuffer_peek(c->c_out, -1, NULL, v, 16);
+			if (nv > 16)
+				nv = 16;
+			for (i = 0; i < nv; i++) {
+				iov[i].iov_base = v[i].iov_base;
+				iov[i].iov_len = v[i].iov_len;
+			}
+			n = writev(c->c_fd, iov, nv);
 			if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
 				write_enable(c, 1);
 				return;

@@ -32,6 +32,41 @@ limits_of(const struct rsession *s, struct http_limits *l)
 	l->l_websockets = p != NULL && p->p_websockets;
 }
 
+/*
+ * One message kept for the next head: a head is handled whole between
+ * two events, so one is all a process ever needs at a time, and most
+ * heads then cost no allocation.
+ */
+static struct http_msg	*msg_cache;
+static size_t		 msg_cache_len;
+static int		 msg_cache_hdrs;
+
+static struct http_msg *
+msg_get(const struct http_limits *l)
+{
+	struct http_msg	*m;
+
+	if (msg_cache != NULL && msg_cache_len == l->l_headerlen &&
+	    msg_cache_hdrs == l->l_maxheaders) {
+		m = msg_cache;
+		msg_cache = NULL;
+		return (m);
+	}
+	return (http_msg_new(l));
+}
+
+static void
+msg_put(struct http_msg *m, const struct http_limits *l)
+{
+	if (msg_cache == NULL) {
+		msg_cache = m;
+		msg_cache_len = l->l_headerlen;
+		msg_cache_hdrs = l->l_maxheaders;
+		return;
+	}
+	http_msg_free(m);
+}
+
 void
 relay_http_start(struct rsession *s)
 {
@@ -205,13 +240,13 @@ client_head(struct rsession *s)
 	len = evbuffer_get_length(c->c_in);
 	n = len < lim.l_headerlen + 1 ? len : lim.l_headerlen + 1;
 	if ((data = (const char *)evbuffer_pullup(c->c_in, (ssize_t)n)) ==
-	    NULL || (m = http_msg_new(&lim)) == NULL) {
+	    NULL || (m = msg_get(&lim)) == NULL) {
 		relay_close(s, "out of memory");
 		return (-1);
 	}
 	r = http_parse(m, 1, data, n, &lim, NULL);
 	if (r == HTTP_MORE) {
-		http_msg_free(m);
+		msg_put(m, &lim);
 		if (c->c_eof) {
 			relay_close(s, len > 0 ? "client closed in a head" :
 			    "client closed");
@@ -228,13 +263,13 @@ client_head(struct rsession *s)
 		s->s_rp->rp_bad_http++;
 		relay_http_error(s, m->m_status, m->m_error != NULL ?
 		    m->m_error : "bad request");
-		http_msg_free(m);
+		msg_put(m, &lim);
 		return (-1);
 	}
 	(void)evbuffer_drain(c->c_in, m->m_headlen);
 	memset(&res, 0, sizeof(res));
 	if (p != NULL && flt_eval(&p->p_rules, m, &s->s_flt, &res) == -1) {
-		http_msg_free(m);
+		msg_put(m, &lim);
 		relay_http_error(s, 500, "a rule's edit does not fit");
 		return (-1);
 	}
@@ -243,7 +278,7 @@ client_head(struct rsession *s)
 		    s->s_relay->rl_name, s->s_id, m->m_method,
 		    http_str(m, m->m_target), res.r_log);
 	if (res.r_block) {
-		http_msg_free(m);
+		msg_put(m, &lim);
 		blocked(s, &res);
 		return (-1);
 	}
@@ -257,11 +292,11 @@ client_head(struct rsession *s)
 	if (!m->m_keepalive)
 		s->s_close_after = 1;
 	if (emit(m, s->s_b.c_out) == -1) {
-		http_msg_free(m);
+		msg_put(m, &lim);
 		relay_http_error(s, 500, "request head too large");
 		return (-1);
 	}
-	http_msg_free(m);
+	msg_put(m, &lim);
 	/* IMP-1: the backend once the first head passed the rules */
 	if (s->s_b.c_fd == -1 && s->s_state == RS_ACCEPTED &&
 	    relay_connect_backend(s, res.r_table) == -1) {
@@ -377,13 +412,13 @@ backend_head(struct rsession *s)
 	(void)strlcpy(req.m_method, s->s_methods[0], sizeof(req.m_method));
 	req.m_upgrade = s->s_upgrades[0];
 	if ((data = (const char *)evbuffer_pullup(b->c_in, (ssize_t)n)) ==
-	    NULL || (m = http_msg_new(&lim)) == NULL) {
+	    NULL || (m = msg_get(&lim)) == NULL) {
 		relay_close(s, "out of memory");
 		return (-1);
 	}
 	r = http_parse(m, 0, data, n, &lim, &req);
 	if (r == HTTP_MORE) {
-		http_msg_free(m);
+		msg_put(m, &lim);
 		if (b->c_eof) {
 			relay_http_error(s, 502, "backend closed before its "
 			    "response");
@@ -395,23 +430,23 @@ backend_head(struct rsession *s)
 		s->s_rp->rp_bad_http++;
 		relay_http_error(s, 502, m->m_error != NULL ? m->m_error :
 		    "bad response");
-		http_msg_free(m);
+		msg_put(m, &lim);
 		return (-1);
 	}
 	(void)evbuffer_drain(b->c_in, m->m_headlen);
 	memset(&res, 0, sizeof(res));
 	if (p != NULL && flt_eval(&p->p_rules, m, &s->s_flt, &res) == -1) {
-		http_msg_free(m);
+		msg_put(m, &lim);
 		relay_http_error(s, 500, "a rule's edit does not fit");
 		return (-1);
 	}
 	if (res.r_block) {
-		http_msg_free(m);
+		msg_put(m, &lim);
 		blocked(s, &res);
 		return (-1);
 	}
 	if (emit(m, s->s_c.c_out) == -1) {
-		http_msg_free(m);
+		msg_put(m, &lim);
 		relay_http_error(s, 502, "response head too large");
 		return (-1);
 	}
@@ -421,17 +456,17 @@ backend_head(struct rsession *s)
 		/* websocket (IMP-8): a tunnel both ways from here */
 		s->s_req.d_state = RH_TUNNEL;
 		s->s_resp.d_state = RH_TUNNEL;
-		http_msg_free(m);
+		msg_put(m, &lim);
 		return (0);
 	}
 	if (m->m_status >= 100 && m->m_status < 200) {
-		http_msg_free(m);	/* interim: the real one follows */
+		msg_put(m, &lim);	/* interim: the real one follows */
 		return (0);
 	}
 	start_body(&s->s_resp, m);
 	if (m->m_body == HTTP_BODY_EOF)
 		s->s_close_after = 1;
-	http_msg_free(m);
+	msg_put(m, &lim);
 	if (s->s_resp.d_state == RH_HEAD)
 		response_done(s);
 	return (0);
