@@ -213,6 +213,7 @@ bench: deps
 	$(PYTHON) bench/lb_redirect.py
 	$(PYTHON) bench/health_checks.py
 	$(PYTHON) bench/sa_sync.py
+	$(PYTHON) bench/proxy.py
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man5 \
