@@ -264,3 +264,13 @@ bucket_map(const struct relayd_conf *newc, const struct relayd_conf *oldc,
 		return (0);
 	return (nh->h_id);
 }
+
+uint16_t
+conf_ss_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return (ntohs(((const struct sockaddr_in *)(const void *)ss)->
+		    sin_port));
+	return (ntohs(((const struct sockaddr_in6 *)(const void *)ss)->
+	    sin6_port));
+}

@@ -698,16 +698,6 @@ pfe_ctl_closed(struct ctl_conn *cc, void *arg)
 			sr->sr_cc = NULL;
 }
 
-static int
-ss_port(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return (ntohs(((const struct sockaddr_in *)(const void *)ss)->
-		    sin_port));
-	return (ntohs(((const struct sockaddr_in6 *)(const void *)ss)->
-	    sin6_port));
-}
-
 static json_t *
 session_item(const struct m_session *ms)
 {
@@ -721,8 +711,8 @@ session_item(const struct m_session *ms)
 	    sizeof(ms->ss_dst), dst, sizeof(dst), NULL, 0,
 	    NI_NUMERICHOST) != 0)
 		return (NULL);
-	sp = ss_port(&ms->ss_src);
-	dp = ss_port(&ms->ss_dst);
+	sp = conf_ss_port(&ms->ss_src);
+	dp = conf_ss_port(&ms->ss_dst);
 	return (json_pack("{s:s, s:I, s:i, s:s, s:i, s:s, s:i, s:b, s:I, "
 	    "s:I, s:I, s:I, s:s}", "type", "session",
 	    "id", (json_int_t)ms->ss_id, "peer", 0, "src", src, "sport", sp,

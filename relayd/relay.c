@@ -49,16 +49,6 @@ static void	 relay_check_done(struct rsession *);
 static void	 gen_unref(struct relay_proc *, struct relay_gen *);
 static void	 session_free(evutil_socket_t, short, void *);
 
-static uint16_t
-ss_port(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return (ntohs(((const struct sockaddr_in *)(const void *)ss)->
-		    sin_port));
-	return (ntohs(((const struct sockaddr_in6 *)(const void *)ss)->
-	    sin6_port));
-}
-
 static void
 ss_setport(struct sockaddr_storage *ss, uint16_t port)
 {
@@ -697,7 +687,7 @@ hash_ss(const struct sockaddr_storage *ss, int port, uint32_t h)
 	for (i = 0; i < n; i++)
 		h = (h ^ p[i]) * 16777619u;
 	if (port) {
-		h = (h ^ (uint32_t)ss_port(ss)) * 16777619u;
+		h = (h ^ (uint32_t)conf_ss_port(ss)) * 16777619u;
 	}
 	return (h);
 }
@@ -866,7 +856,7 @@ relay_connect_backend(struct rsession *s, const char *table)
 		case FWD_ADDR:
 			ss = f->f_ss;
 			port = f->f_port != 0 ? f->f_port :
-			    ss_port(&s->s_dst);
+			    conf_ss_port(&s->s_dst);
 			break;
 		case FWD_TABLE:
 			if ((h = pick_host(s, f)) == NULL)
@@ -877,11 +867,11 @@ relay_connect_backend(struct rsession *s, const char *table)
 		case FWD_NATLOOKUP:
 			if (original_dst(s, &ss) == -1)
 				continue;
-			port = ss_port(&ss);
+			port = conf_ss_port(&ss);
 			break;
 		case FWD_DESTINATION:
 			ss = s->s_dst;
-			port = ss_port(&ss);
+			port = conf_ss_port(&ss);
 			break;
 		default:
 			continue;
@@ -976,8 +966,8 @@ proxy_header(struct rsession *s, int fd)
 
 	if (s->s_relay->rl_proxyproto == 0)
 		return (0);
-	sp = htons(ss_port(&s->s_src));
-	dp = htons(ss_port(&s->s_dst));
+	sp = htons(conf_ss_port(&s->s_src));
+	dp = htons(conf_ss_port(&s->s_dst));
 	sa = v6 ? (const void *)&((const struct sockaddr_in6 *)(const void *)
 	    &s->s_src)->sin6_addr : (const void *)&((const struct
 	    sockaddr_in *)(const void *)&s->s_src)->sin_addr;
