@@ -226,7 +226,10 @@ def test_a_spoofed_release_is_ignored_while_the_address_answers(dhcp_lan,
     msg = dhcp_message(c1.hwaddr, msgtype=7, ciaddr=ip, flags=0,
         options=bytes([53, 1, 7, 54, 4]) + bytes(map(int, S1.split("."))) +
         bytes([61, len(cid)]) + cid + bytes([255]))
-    send_dhcp(x, [dhcp_frame(c1.hwaddr, msg, src_ip=ip, dst_ip=S1,
+    # The Ethernet source is x's own: with c1's, the switch would learn
+    # c1's MAC on x's port and the server's probe would go to x, a race
+    # with c1's next frame that made this test fail now and then.
+    send_dhcp(x, [dhcp_frame(x.mac("eth1"), msg, src_ip=ip, dst_ip=S1,
         dst_mac=s1.mac("eth1"))])
     wait_until(lambda: d.stats()["probes_answered"] >
         before["probes_answered"], 5,
