@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include <netinet/in.h>
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -273,4 +274,18 @@ conf_ss_port(const struct sockaddr_storage *ss)
 		    sin_port));
 	return (ntohs(((const struct sockaddr_in6 *)(const void *)ss)->
 	    sin6_port));
+}
+
+const char *
+conf_ss_str(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	const void	*a;
+
+	if (ss->ss_family == AF_INET)
+		a = &((const struct sockaddr_in *)(const void *)ss)->sin_addr;
+	else
+		a = &((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr;
+	if (inet_ntop(ss->ss_family, a, buf, (socklen_t)len) == NULL)
+		(void)strlcpy(buf, "?", len);
+	return (buf);
 }

@@ -15,7 +15,6 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +27,6 @@
 static void	 print_quoted(FILE *, const char *);
 static void	 print_bytes(FILE *, const uint8_t *, size_t);
 static void	 print_word(FILE *, const char *);
-static const char *ss_str(const struct sockaddr_storage *, char *, size_t);
 static void	 print_globals(FILE *, const struct relayd_conf *);
 static void	 print_template(FILE *, const struct rd_template *);
 static void	 print_check(FILE *, const struct rd_check *);
@@ -118,20 +116,6 @@ print_word(FILE *f, const char *s)
 		(void)fputs(s, f);
 }
 
-static const char *
-ss_str(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	const void	*a;
-
-	if (ss->ss_family == AF_INET)
-		a = &((const struct sockaddr_in *)ss)->sin_addr;
-	else
-		a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
-	if (inet_ntop(ss->ss_family, a, buf, (socklen_t)len) == NULL)
-		(void)strlcpy(buf, "?", len);
-	return (buf);
-}
-
 static void
 print_globals(FILE *f, const struct relayd_conf *c)
 {
@@ -185,7 +169,8 @@ print_template(FILE *f, const struct rd_template *tp)
 	print_word(f, tp->tp_name);
 	(void)fputs(tp->tp_disabled ? "> disable {\n" : "> {\n", f);
 	TAILQ_FOREACH(h, &tp->tp_hosts, h_entry) {
-		(void)fprintf(f, "\t%s", ss_str(&h->h_ss, buf, sizeof(buf)));
+		(void)fprintf(f, "\t%s", conf_ss_str(&h->h_ss, buf,
+		    sizeof(buf)));
 		if (h->h_retry != 0)
 			(void)fprintf(f, " retry %d", h->h_retry);
 		if (h->h_parentid != 0)
@@ -302,7 +287,7 @@ print_redirect(FILE *f, const struct relayd_conf *c,
 	(void)fputs(" {\n", f);
 	for (i = 0; i < r->r_nlisten; i++) {
 		l = &r->r_listen[i];
-		(void)fprintf(f, "\tlisten on %s", ss_str(&l->l_ss, buf,
+		(void)fprintf(f, "\tlisten on %s", conf_ss_str(&l->l_ss, buf,
 		    sizeof(buf)));
 		if (l->l_proto == IPPROTO_UDP)
 			(void)fputs(" udp", f);
@@ -358,7 +343,7 @@ print_relay(FILE *f, const struct relayd_conf *c, const struct rd_relay *rl)
 	(void)fputs(" {\n", f);
 	for (i = 0; i < rl->rl_nlisten; i++) {
 		l = &rl->rl_listen[i];
-		(void)fprintf(f, "\tlisten on %s", ss_str(&l->rl_ss, buf,
+		(void)fprintf(f, "\tlisten on %s", conf_ss_str(&l->rl_ss, buf,
 		    sizeof(buf)));
 		if (l->rl_port != 0)
 			(void)fprintf(f, " port %u", l->rl_port);
@@ -375,7 +360,8 @@ print_relay(FILE *f, const struct relayd_conf *c, const struct rd_relay *rl)
 		(void)fputs(fw->f_tls ? " with tls to " : " to ", f);
 		switch (fw->f_type) {
 		case FWD_ADDR:
-			(void)fputs(ss_str(&fw->f_ss, buf, sizeof(buf)), f);
+			(void)fputs(conf_ss_str(&fw->f_ss, buf, sizeof(buf)),
+			    f);
 			if (fw->f_port != 0)
 				(void)fprintf(f, " port %u", fw->f_port);
 			break;

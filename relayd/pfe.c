@@ -22,7 +22,6 @@
 
 #include <sys/queue.h>
 
-#include <netdb.h>
 
 #include "conf_l7.h"
 #include "ctl.h"
@@ -701,16 +700,11 @@ pfe_ctl_closed(struct ctl_conn *cc, void *arg)
 static json_t *
 session_item(const struct m_session *ms)
 {
-	char	 src[NI_MAXHOST], dst[NI_MAXHOST];
+	char	 src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
 	int	 sp, dp;
 
-	if (getnameinfo((const struct sockaddr *)&ms->ss_src,
-	    sizeof(ms->ss_src), src, sizeof(src), NULL, 0,
-	    NI_NUMERICHOST) != 0 ||
-	    getnameinfo((const struct sockaddr *)&ms->ss_dst,
-	    sizeof(ms->ss_dst), dst, sizeof(dst), NULL, 0,
-	    NI_NUMERICHOST) != 0)
-		return (NULL);
+	(void)conf_ss_str(&ms->ss_src, src, sizeof(src));
+	(void)conf_ss_str(&ms->ss_dst, dst, sizeof(dst));
 	sp = conf_ss_port(&ms->ss_src);
 	dp = conf_ss_port(&ms->ss_dst);
 	return (json_pack("{s:s, s:I, s:i, s:s, s:i, s:s, s:i, s:b, s:I, "

@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <arpa/inet.h>
-#include <netdb.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,16 +55,6 @@ ss_setport(struct sockaddr_storage *ss, uint16_t port)
 		((struct sockaddr_in *)(void *)ss)->sin_port = htons(port);
 	else
 		((struct sockaddr_in6 *)(void *)ss)->sin6_port = htons(port);
-}
-
-static const char *
-ss_ntop(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	if (getnameinfo((const struct sockaddr *)ss, ss->ss_family == AF_INET ?
-	    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6), buf,
-	    (socklen_t)len, NULL, 0, NI_NUMERICHOST) != 0)
-		(void)strlcpy(buf, "?", len);
-	return (buf);
 }
 
 static int64_t
@@ -204,7 +193,7 @@ relay_close(struct rsession *s, const char *why)
 	s->s_state = RS_DONE;
 	log_debug("relay %s, session %u (%s) finished: %s, %llu bytes in, "
 	    "%llu out%s%s", s->s_relay->rl_name, s->s_id,
-	    ss_ntop(&s->s_src, a, sizeof(a)),
+	    conf_ss_str(&s->s_src, a, sizeof(a)),
 	    why, (unsigned long long)s->s_c.c_bytes_in,
 	    (unsigned long long)s->s_c.c_bytes_out,
 	    s->s_flt.s_tag[0] != '\0' ? ", tag " : "", s->s_flt.s_tag);

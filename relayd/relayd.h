@@ -361,8 +361,10 @@ int	 buckets_update(uint32_t *b, const uint32_t *live, int nlive);
 int	 buckets_weigh(uint32_t *b, const uint32_t *ids,
 	    const uint64_t *counts, int n);
 
-/* conf.c: the port of an address, host order. */
+/* conf.c: the port of an address, host order; the address as text
+ * ("?" if it has none). */
 uint16_t conf_ss_port(const struct sockaddr_storage *);
+const char *conf_ss_str(const struct sockaddr_storage *, char *, size_t);
 
 /* stats.c: one statistics tick from a redirect's counter value. */
 void	 stats_tick(struct rd_stats *, uint64_t counter);
