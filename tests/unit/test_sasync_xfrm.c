@@ -712,6 +712,7 @@ test_validate_refuses_bad_attributes(void **state)
 	ssize_t			 n;
 
 	(void)state;
+	memset(raw, 0, sizeof(raw));
 	spec_v4(&s, IPPROTO_ESP);
 	assert_true((n = xm_build_newsa(&s, &base, sizeof(base))) > 0);
 
