@@ -22,7 +22,7 @@ FUZZ_SECONDS ?= 300
 CHECK_FUZZ_SECONDS ?= 10
 O	:= build/$(BUILD)
 
-PKGS	:= libevent libbsd-overlay libmnl jansson libcrypto libcap \
+PKGS	:= libevent libbsd-overlay libmnl jansson libcrypto libssl libcap \
 	   libnetfilter_conntrack libnftables libtls
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)

@@ -81,7 +81,7 @@ ORIGIN_PORT = 8080
 PORT = 80
 TLS_PORT = 443
 
-PKGS = ("libevent libbsd-overlay libmnl jansson libcrypto libcap "
+PKGS = ("libevent libbsd-overlay libmnl jansson libcrypto libssl libcap "
     "libnetfilter_conntrack libnftables libtls").split()
 WARN = ("-Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith -Wcast-qual "
     "-Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations "

@@ -78,7 +78,7 @@ KEYHEX = "0x" + bytes(range(16)).hex()
 SA_SRC = "198.51.100.1"
 SA_DST = "203.0.113.1"
 
-PKGS = ("libevent libbsd-overlay libmnl jansson libcrypto libcap "
+PKGS = ("libevent libbsd-overlay libmnl jansson libcrypto libssl libcap "
     "libnetfilter_conntrack libnftables libtls").split()
 WARN = ("-Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith -Wcast-qual "
     "-Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations "

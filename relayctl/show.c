@@ -77,6 +77,7 @@ static int	 show_relay(FILE *, enum show_kind, const json_t *);
 static int	 show_router(FILE *, enum show_kind, const json_t *);
 static int	 show_session(FILE *, const json_t *);
 static void	 show_stats(FILE *, const json_t *);
+static void	 show_counters(FILE *, const json_t *);
 static void	 show_route(FILE *, const json_t *);
 
 void
@@ -261,8 +262,10 @@ show_relay(FILE *fp, enum show_kind kind, const json_t *item)
 	if (strcmp(status, "active") != 0 && strcmp(status, "disabled") != 0)
 		return (-1);
 	row(fp, id, "relay", name, "", status);
-	if (kind == SHOW_RELAYS)
+	if (kind == SHOW_RELAYS) {
 		show_stats(fp, json_object_get(item, "stats"));
+		show_counters(fp, json_object_get(item, "counters"));
+	}
 	return (0);
 }
 
@@ -383,6 +386,46 @@ show_stats(FILE *fp, const json_t *stats)
 	    (unsigned int)last_day,
 	    "", (unsigned int)avg, interval, (unsigned int)avg_hour,
 	    (unsigned int)avg_day);
+}
+
+/*
+ * hakit's relay counters, after OpenBSD's lines: one line for each that
+ * is not zero, so a relay that refused nothing prints as in OpenBSD.
+ */
+static void
+show_counters(FILE *fp, const json_t *ctr)
+{
+	static const struct {
+		const char	*key;
+		const char	*what;	/* before the number */
+		const char	*unit;	/* after it */
+	} lines[] = {
+		{ "bad_request", "refused", "bad requests (400)" },
+		{ "too_long", "refused", "heads too long (413)" },
+		{ "too_many", "refused", "heads with too many headers (431)" },
+		{ "other", "refused",
+		    "other requests (403, 405, 500, 501, 505)" },
+		{ "timeout", "refused", "heads not complete in time (408)" },
+		{ "bad_chunk", "refused", "bad chunked bodies (400)" },
+		{ "edit", "refused", "heads a rule's edit made too large" },
+		{ "smuggle", "defused", "requests with Content-Length and "
+		    "Transfer-Encoding" },
+		{ "blocked", "blocked", "by rules" },
+		{ "connect", "backend", "connects failed" },
+		{ "no_backend", "backend", "sessions with none available" },
+		{ "bad_response", "backend", "bad responses (502)" },
+		{ "early_close", "backend",
+		    "closed before the response (502)" },
+	};
+	uint64_t	 n;
+	size_t		 i;
+
+	if (!json_is_object(ctr))
+		return;
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		if ((n = get_u64(ctr, lines[i].key)) > 0)
+			(void)fprintf(fp, "\t%8s\t%s: %" PRIu64 " %s\n", "",
+			    lines[i].what, n, lines[i].unit);
 }
 
 int

@@ -16,7 +16,10 @@
  *   table     id name status up
  *   host      id name parent state checks ups retry_left error checked
  *   relay     id name status stats (an object, or an array of one
- *             object per relay process, summed)
+ *             object per relay process, summed) counters (an object of
+ *             counts: bad_request too_long too_many other timeout
+ *             bad_chunk edit smuggle blocked connect no_backend
+ *             bad_response early_close)
  *   router    id name status rtable rtlabel routes (["ADDR/LEN", ...] or
  *             [{"addr":A,"prefixlen":N}, ...])
  *   session   pid peer id src sport dst dport done age idle relay tag

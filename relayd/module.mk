@@ -16,6 +16,8 @@ test_relayd_nft_DEPS	:= relayd/buckets.c relayd/nft.c relayd/ct_kill.c \
 test_relayd_dns_DEPS	:= relayd/dns.c
 fuzz_relayd_dns_DEPS	:= relayd/dns.c
 # T: TLS for relays
+test_relayd_ca_DEPS	:= relayd/ca.c relayd/inspect.c relayd/relay_tls.c
+fuzz_relayd_ca_DEPS	:= relayd/ca.c
 test_relayd_tls_DEPS	:= relayd/relay_tls.c
 fuzz_relayd_tls_files_DEPS := relayd/relay_tls.c
 # H: HTTP/1.x heads and chunked bodies for relays

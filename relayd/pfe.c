@@ -43,6 +43,36 @@ struct sess_req {
 };
 TAILQ_HEAD(sess_reqs, sess_req);
 
+/*
+ * What a relay refused (CTL-5), summed over the relay processes.  Kept
+ * by relay name, so a reload keeps it: names stay, ids may not (IMP-13).
+ */
+struct rctr {
+	TAILQ_ENTRY(rctr)	 rc_entry;
+	char			 rc_name[RELAYD_NAMELEN];
+	uint64_t		 rc_ctr[RELAY_NCTR];
+};
+TAILQ_HEAD(rctrs, rctr);
+
+/* relayctl's names for enum relay_ctr (the JSON keys). */
+static const char *const rctr_names[] = {
+	[RCTR_BAD_REQUEST] = "bad_request",
+	[RCTR_TOO_LONG] = "too_long",
+	[RCTR_TOO_MANY] = "too_many",
+	[RCTR_OTHER] = "other",
+	[RCTR_TIMEOUT] = "timeout",
+	[RCTR_BAD_CHUNK] = "bad_chunk",
+	[RCTR_EDIT] = "edit",
+	[RCTR_SMUGGLE] = "smuggle",
+	[RCTR_BLOCKED] = "blocked",
+	[RCTR_CONNECT] = "connect",
+	[RCTR_NO_BACKEND] = "no_backend",
+	[RCTR_BAD_RESPONSE] = "bad_response",
+	[RCTR_EARLY_CLOSE] = "early_close",
+};
+_Static_assert(sizeof(rctr_names) / sizeof(rctr_names[0]) == RELAY_NCTR,
+    "a name for every relay counter");
+
 struct pfe {
 	struct event_base	*p_base;
 	struct relayd_conf	*p_conf;
@@ -55,6 +85,7 @@ struct pfe {
 	struct sess_reqs	 p_sreqs;
 	uint32_t		 p_sreq_id;
 	struct event		*p_rstats;
+	struct rctrs		 p_rctrs;	/* owns its entries */
 };
 
 static void	 pfe_dispatch_parent(struct chan *, struct msg *, void *);
@@ -66,6 +97,8 @@ static void	 pfe_update(struct pfe *, int force);
 static void	 pfe_relay_hosts(struct pfe *);
 static void	 pfe_event(struct pfe *, const char *, uint32_t,
 		    const char *, const char *);
+static struct rctr *rctr_find(const struct pfe *, const char *);
+static void	 rctr_prune(struct pfe *);
 
 static int
 host_live(const struct rd_host *h)
@@ -330,6 +363,7 @@ pfe_dispatch_parent(struct chan *ch, struct msg *m, void *arg)
 		conf_free(p->p_conf);
 		p->p_conf = nc;
 		p->p_gen = gen;
+		rctr_prune(p);
 		pfe_update(p, 1);
 		log_info("pfe: configuration %u in place", gen);
 		break;
@@ -465,6 +499,23 @@ stats_json(const struct rd_stats *st)
 	    "avg_day", (json_int_t)st->st_avg_day));
 }
 
+/* Every counter of a relay, zeros included, so a script finds each. */
+static json_t *
+rctr_json(const struct pfe *p, const struct rd_relay *rl)
+{
+	const struct rctr	*rc;
+	json_t			*o;
+	int			 i;
+
+	if ((o = json_object()) == NULL)
+		return (NULL);
+	rc = rctr_find(p, rl->rl_name);
+	for (i = 0; i < RELAY_NCTR; i++)
+		(void)json_object_set_new(o, rctr_names[i], json_integer(
+		    rc != NULL ? (json_int_t)rc->rc_ctr[i] : 0));
+	return (o);
+}
+
 /* Relay rows (CTL-5), each followed by its tables. */
 static void
 relay_items(const struct pfe *p, json_t *items)
@@ -474,10 +525,10 @@ relay_items(const struct pfe *p, json_t *items)
 
 	TAILQ_FOREACH(rl, &p->p_conf->c_relays, rl_entry) {
 		(void)json_array_append_new(items, json_pack("{s:s, s:I, s:s, "
-		    "s:s, s:o}", "type", "relay", "id", (json_int_t)rl->rl_id,
-		    "name", rl->rl_name, "status", rl->rl_disabled ?
-		    "disabled" : "active", "stats",
-		    stats_json(&rl->rl_stats)));
+		    "s:s, s:o, s:o}", "type", "relay", "id",
+		    (json_int_t)rl->rl_id, "name", rl->rl_name, "status",
+		    rl->rl_disabled ? "disabled" : "active", "stats",
+		    stats_json(&rl->rl_stats), "counters", rctr_json(p, rl)));
 		TAILQ_FOREACH(f, &rl->rl_fwds, f_entry)
 			if (f->f_type == FWD_TABLE && f->f_table != NULL)
 				table_items(items, f->f_table);
@@ -745,7 +796,55 @@ pfe_relay_sessions(struct pfe *p, const struct msg *m)
 		sess_req_done(sr);
 }
 
-/* IMP-11: each process's count of new sessions, summed per relay. */
+static struct rctr *
+rctr_find(const struct pfe *p, const char *name)
+{
+	struct rctr	*rc;
+
+	TAILQ_FOREACH(rc, &p->p_rctrs, rc_entry)
+		if (strcmp(rc->rc_name, name) == 0)
+			return (rc);
+	return (NULL);
+}
+
+/* A relay's counters go with the relay. */
+static void
+rctr_prune(struct pfe *p)
+{
+	struct rctr	*rc, *next;
+
+	TAILQ_FOREACH_SAFE(rc, &p->p_rctrs, rc_entry, next)
+		if (conf_relay_byname(p->p_conf, rc->rc_name) == NULL) {
+			TAILQ_REMOVE(&p->p_rctrs, rc, rc_entry);
+			free(rc);
+		}
+}
+
+/* Adds what one relay process counted for rl since its last report. */
+static void
+rctr_add(struct pfe *p, const struct rd_relay *rl, const uint64_t *ctr)
+{
+	struct rctr	*rc;
+	int		 i;
+
+	for (i = 0; i < RELAY_NCTR && ctr[i] == 0; i++)
+		;
+	if (i == RELAY_NCTR)
+		return;
+	if ((rc = rctr_find(p, rl->rl_name)) == NULL) {
+		if ((rc = calloc(1, sizeof(*rc))) == NULL) {
+			log_warn("pfe: relay counters");
+			return;
+		}
+		(void)strlcpy(rc->rc_name, rl->rl_name, sizeof(rc->rc_name));
+		TAILQ_INSERT_TAIL(&p->p_rctrs, rc, rc_entry);
+	}
+	for (i = 0; i < RELAY_NCTR; i++)
+		rc->rc_ctr[i] += ctr[i];
+}
+
+/* IMP-11: each process's count of new sessions and its counters,
+ * summed per relay. */
 static void
 pfe_relay_stats(struct pfe *p, const struct msg *m)
 {
@@ -764,8 +863,10 @@ pfe_relay_stats(struct pfe *p, const struct msg *m)
 		return;
 	for (i = 0; i < ms.st_n; i++)
 		TAILQ_FOREACH(rl, &p->p_conf->c_relays, rl_entry)
-			if (rl->rl_id == ms.st_r[i].relay)
+			if (rl->rl_id == ms.st_r[i].relay) {
 				rl->rl_count += ms.st_r[i].count;
+				rctr_add(p, rl, ms.st_r[i].ctr);
+			}
 }
 
 static void
@@ -877,6 +978,7 @@ pfe_main(struct relayd_conf *conf, int parentfd, int hcefd,
 
 	memset(&p, 0, sizeof(p));
 	TAILQ_INIT(&p.p_sreqs);
+	TAILQ_INIT(&p.p_rctrs);
 	p.p_conf = conf;
 	log_setverbose(verbose);
 	/* ^C reaches the whole process group: the parent coordinates the

@@ -26,6 +26,8 @@
 #include <unistd.h>
 
 #include "dns.h"
+#include "ca.h"
+#include "inspect.h"
 #include "log.h"
 #include "relay.h"
 #include "relay_tls.h"
@@ -47,6 +49,7 @@ static void	 relay_pump(struct rsession *, struct rconn *);
 static void	 relay_check_done(struct rsession *);
 static void	 gen_unref(struct relay_proc *, struct relay_gen *);
 static void	 session_free(evutil_socket_t, short, void *);
+static struct rtls *relay_tls_of(struct relay_gen *, uint32_t);
 
 static void
 ss_setport(struct sockaddr_storage *ss, uint16_t port)
@@ -181,6 +184,20 @@ stat_of(struct relay_proc *rp, uint32_t relay)
 }
 
 void
+relay_count(struct rsession *s, enum relay_ctr c)
+{
+	struct relay_proc	*rp = s->s_rp;
+	struct rstat		*st;
+	struct timeval		 tv = { RELAY_CTR_DELAY, 0 };
+
+	if ((st = stat_of(rp, s->s_relay->rl_id)) == NULL)
+		return;
+	st->st_ctr[c]++;
+	if (rp->rp_ctr_ev != NULL && !evtimer_pending(rp->rp_ctr_ev, NULL))
+		(void)evtimer_add(rp->rp_ctr_ev, &tv);
+}
+
+void
 relay_close(struct rsession *s, const char *why)
 {
 	struct relay_proc	*rp = s->s_rp;
@@ -205,6 +222,8 @@ relay_close(struct rsession *s, const char *why)
 	conn_free(&s->s_b);
 	if (s->s_timer != NULL)
 		event_free(s->s_timer);
+	if (s->s_hsev != NULL)
+		event_free(s->s_hsev);
 	if (s->s_pipe_cb[0] != -1) {
 		(void)close(s->s_pipe_cb[0]);
 		(void)close(s->s_pipe_cb[1]);
@@ -449,78 +468,97 @@ splice_pump(struct rsession *s, struct rconn *from)
 }
 
 /*
- * A length-framed response body with no TLS either side goes from the
- * backend socket to the client socket through a pipe: the bytes never
- * enter the process (the issue's "once no filtering needs to see the
- * bytes"); the next head is parsed as usual.
+ * A length-framed body with no TLS either side goes from one socket to
+ * the other through a pipe: the bytes never enter the process (the
+ * issue's "once no filtering needs to see the bytes"); the next head is
+ * parsed as usual.  req: the client's request body, else a response's.
  */
 int
-relay_body_splice(struct rsession *s)
+relay_body_splice(struct rsession *s, int req)
 {
+	struct rconn	*from = req ? &s->s_c : &s->s_b;
+	struct rconn	*to = other(s, from);
+	int		*pipe = req ? s->s_pipe_cb : s->s_pipe_bc;
+	uint64_t	 left = req ? s->s_req.d_left : s->s_resp.d_left;
+
 	if (s->s_c.c_tls != NULL || s->s_b.c_tls != NULL ||
-	    s->s_resp.d_left < RELAY_SPLICE_MIN ||
-	    evbuffer_get_length(s->s_b.c_in) > 0 ||
-	    evbuffer_get_length(s->s_c.c_out) > 0)
+	    left < RELAY_SPLICE_MIN || to->c_fd == -1 ||
+	    s->s_state != RS_RELAYING ||
+	    evbuffer_get_length(from->c_in) > 0 ||
+	    evbuffer_get_length(to->c_out) > 0)
 		return (-1);
-	if (s->s_pipe_bc[0] == -1 &&
-	    pipe2(s->s_pipe_bc, O_NONBLOCK | O_CLOEXEC) == -1)
+	if (pipe[0] == -1 && pipe2(pipe, O_NONBLOCK | O_CLOEXEC) == -1)
 		return (-1);
-	s->s_bsplice = 1;
-	log_debug("session %u: %llu body bytes by splice", s->s_id,
-	    (unsigned long long)s->s_resp.d_left);
-	relay_read_enable(s, &s->s_b, 1);
+	if (req)
+		s->s_qsplice = 1;
+	else
+		s->s_bsplice = 1;
+	log_debug("session %u: %llu %s body bytes by splice", s->s_id,
+	    (unsigned long long)left, req ? "request" : "response");
+	relay_read_enable(s, from, 1);
 	return (0);
 }
 
 static void
-body_splice(struct rsession *s)
+body_splice(struct rsession *s, int req)
 {
-	struct rconn	*b = &s->s_b, *c = &s->s_c;
-	uint64_t	*left = &s->s_resp.d_left;
+	struct rconn	*from = req ? &s->s_c : &s->s_b;
+	struct rconn	*to = other(s, from);
+	int		*pipe = req ? s->s_pipe_cb : s->s_pipe_bc;
+	size_t		*inpipe = req ? &s->s_inpipe_cb : &s->s_inpipe_bc;
+	uint64_t	*left = req ? &s->s_req.d_left : &s->s_resp.d_left;
 	size_t		 want;
 	ssize_t		 n;
 
-	if (*left > 0 && s->s_inpipe_bc < RELAY_READ) {
-		want = RELAY_READ - s->s_inpipe_bc;
+	if (*left > 0 && *inpipe < RELAY_READ) {
+		want = RELAY_READ - *inpipe;
 		if (want > *left)
 			want = (size_t)*left;
-		n = splice(b->c_fd, NULL, s->s_pipe_bc[1], NULL, want,
+		n = splice(from->c_fd, NULL, pipe[1], NULL, want,
 		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 		if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
-			relay_close(s, "backend closed in a body");
+			relay_close(s, req ? "client closed in a body" :
+			    "backend closed in a body");
 			return;
 		}
 		if (n > 0) {
 			*left -= (uint64_t)n;
-			s->s_inpipe_bc += (size_t)n;
-			b->c_bytes_in += (uint64_t)n;
+			*inpipe += (size_t)n;
+			from->c_bytes_in += (uint64_t)n;
 			relay_touch(s);
 		}
 	}
-	while (s->s_inpipe_bc > 0) {
-		n = splice(s->s_pipe_bc[0], NULL, c->c_fd, NULL,
-		    s->s_inpipe_bc, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	while (*inpipe > 0) {
+		n = splice(pipe[0], NULL, to->c_fd, NULL, *inpipe,
+		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 		if (n > 0) {
-			s->s_inpipe_bc -= (size_t)n;
-			c->c_bytes_out += (uint64_t)n;
+			*inpipe -= (size_t)n;
+			to->c_bytes_out += (uint64_t)n;
 			continue;
 		}
 		if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
-			relay_read_enable(s, b, 0);
-			write_enable(c, 1);
+			relay_read_enable(s, from, 0);
+			write_enable(to, 1);
 			return;
 		}
-		relay_close(s, "client gone in a body");
+		relay_close(s, req ? "backend gone in a body" :
+		    "client gone in a body");
 		return;
 	}
-	write_enable(c, 0);
+	write_enable(to, evbuffer_get_length(to->c_out) > 0);
 	if (*left > 0) {
-		relay_read_enable(s, b, 1);
+		relay_read_enable(s, from, 1);
+		return;
+	}
+	if (req) {
+		s->s_qsplice = 0;
+		relay_read_enable(s, from, !from->c_paused);
+		relay_http_req_body_done(s);
 		return;
 	}
 	s->s_bsplice = 0;
-	relay_read_enable(s, b, 1);
-	relay_read_enable(s, c, !c->c_paused);
+	relay_read_enable(s, from, 1);
+	relay_read_enable(s, to, !to->c_paused);
 	relay_http_body_done(s);
 }
 
@@ -538,7 +576,11 @@ conn_readcb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (s->s_bsplice && c == &s->s_b) {
-		body_splice(s);
+		body_splice(s, 0);
+		return;
+	}
+	if (s->s_qsplice && c == &s->s_c) {
+		body_splice(s, 1);
 		return;
 	}
 	if (conn_read(s, c) == -1) {
@@ -561,7 +603,11 @@ conn_writecb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (s->s_bsplice && c == &s->s_c && s->s_inpipe_bc > 0) {
-		body_splice(s);
+		body_splice(s, 0);
+		return;
+	}
+	if (s->s_qsplice && c == &s->s_b && s->s_inpipe_cb > 0) {
+		body_splice(s, 1);
 		return;
 	}
 	relay_flush(s, c);
@@ -627,13 +673,14 @@ relay_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (s->s_state == RS_CONNECTING) {
+		relay_count(s, RCTR_CONNECT);
 		relay_close(s, "backend connect timeout");
 		return;
 	}
 	(void)clock_gettime(CLOCK_MONOTONIC, &now);
 	if (s->s_http && s->s_head_start != 0 && !s->s_closing &&
 	    mono_s(&now) - s->s_head_start >= RELAY_HEAD_TIMEOUT) {
-		s->s_rp->rp_bad_http++;
+		relay_count(s, RCTR_TIMEOUT);
 		relay_http_error(s, 408, "request head not complete in time");
 		return;
 	}
@@ -785,6 +832,8 @@ original_dst(struct rsession *s, struct sockaddr_storage *ss)
 }
 
 static void backend_connected(evutil_socket_t, short, void *);
+static void backend_ready(struct rsession *);
+static void inspect_step(evutil_socket_t, short, void *);
 
 /*
  * Picks the backend (forward lines in order, REL-3/4/7/8; table names
@@ -909,6 +958,7 @@ relay_tsock(struct relay_proc *rp, struct msg *m)
 	m->m_fd = -1;		/* ours now; start_connect closes it on error */
 	if (fd == -1 || start_connect(s, s->s_fwd, s->s_host, &s->s_bss,
 	    fd) == -1) {
+		relay_count(s, RCTR_CONNECT);
 		if (s->s_http)
 			relay_http_error(s, 502, "transparent connect failed");
 		else
@@ -1002,7 +1052,9 @@ backend_connected(evutil_socket_t fd, short what, void *arg)
 		if (f->f_retry > 0 && s->s_tries++ < f->f_retry &&
 		    relay_connect_backend(s, NULL) == 0)
 			return;
-		if (s->s_http) {
+		relay_count(s, RCTR_CONNECT);
+		/* REL-18: the client has no TLS yet to carry an error */
+		if (s->s_http && !s->s_inspect) {
 			s->s_state = RS_ACCEPTED;
 			relay_http_error(s, 502, "backend connect failed");
 		} else
@@ -1023,6 +1075,66 @@ backend_connected(evutil_socket_t fd, short what, void *arg)
 		relay_close(s, "backend TLS");
 		return;
 	}
+	if (s->s_inspect) {
+		inspect_step(fd, 0, s);
+		return;
+	}
+	backend_ready(s);
+}
+
+/*
+ * REL-18: the backend's handshake first, then the client's with a copy
+ * of the backend's certificate made by the inspection CA.
+ */
+static void
+inspect_step(evutil_socket_t fd, short what, void *arg)
+{
+	struct rsession		*s = arg;
+	const struct rd_relay	*rl = s->s_relay;
+	struct rtls		*t;
+	struct tls		*ctx = NULL;
+	const uint8_t		*chain;
+	size_t			 len = 0;
+	char			 err[256] = "no certificate";
+	int			 rv;
+
+	(void)what;
+	if (s->s_hsev != NULL)
+		event_free(s->s_hsev);
+	s->s_hsev = NULL;
+	rv = tls_handshake(s->s_b.c_tls);
+	if (rv == TLS_WANT_POLLIN || rv == TLS_WANT_POLLOUT) {
+		if ((s->s_hsev = event_new(s->s_rp->rp_base, fd,
+		    rv == TLS_WANT_POLLIN ? EV_READ : EV_WRITE, inspect_step,
+		    s)) == NULL || event_add(s->s_hsev, NULL) == -1)
+			relay_close(s, "out of memory");
+		return;
+	}
+	if (rv == -1) {
+		log_warnx("session %u: inspection: backend handshake: %s",
+		    s->s_id, tls_error(s->s_b.c_tls));
+		relay_count(s, RCTR_CONNECT);
+		relay_close(s, "backend TLS handshake");
+		return;
+	}
+	t = relay_tls_of(s->s_gen, rl->rl_id);
+	if (t == NULL || (chain = tls_peer_cert_chain_pem(s->s_b.c_tls,
+	    &len)) == NULL || (ctx = inspect_server(t->t_insp[s->s_inspect -
+	    1], rl->rl_proto, chain, len, err, sizeof(err))) == NULL ||
+	    tls_accept_socket(ctx, &s->s_c.c_tls, s->s_c.c_fd) == -1) {
+		log_warnx("session %u: inspection: %s", s->s_id, ctx != NULL ?
+		    tls_error(ctx) : err);
+		relay_close(s, "TLS inspection");
+		return;
+	}
+	s->s_inspect = 0;
+	backend_ready(s);
+}
+
+/* Connected, and the backend's TLS (if any) under way: data flows. */
+static void
+backend_ready(struct rsession *s)
+{
 	s->s_state = RS_RELAYING;
 	(void)evtimer_del(s->s_timer);
 	relay_timer_arm(s, s->s_relay->rl_timeout);
@@ -1117,15 +1229,20 @@ relay_accept(evutil_socket_t lfd, short what, void *arg)
 	relay_timer_arm(s, rl->rl_timeout);
 	if (rl->rl_listen[l->l_idx].rl_tls) {
 		if ((t = relay_tls_of(s->s_gen, rl->rl_id)) == NULL ||
-		    t->t_server[l->l_idx] == NULL ||
-		    tls_accept_socket(t->t_server[l->l_idx], &s->s_c.c_tls,
-		    fd) == -1) {
+		    t->t_server[l->l_idx] == NULL) {
+			relay_close(s, "no TLS server context");
+			return;
+		}
+		if (t->t_insp[l->l_idx] != NULL)
+			s->s_inspect = (int)l->l_idx + 1;
+		else if (tls_accept_socket(t->t_server[l->l_idx],
+		    &s->s_c.c_tls, fd) == -1) {
 			relay_close(s, "no TLS server context");
 			return;
 		}
 	}
 	s->s_http = p != NULL && p->p_type == PROTO_HTTP;
-	s->s_splice = !s->s_http && s->s_c.c_tls == NULL &&
+	s->s_splice = !s->s_http && s->s_c.c_tls == NULL && !s->s_inspect &&
 	    (p == NULL || p->p_splice != 0);
 	/* TLS to the backend means no splice either */
 	if (s->s_splice && TAILQ_FIRST(&rl->rl_fwds) != NULL &&
@@ -1142,16 +1259,21 @@ relay_accept(evutil_socket_t lfd, short what, void *arg)
 	}
 	if (s->s_http) {
 		relay_http_start(s);
-		relay_read_enable(s, &s->s_c, 1);
-		return;
+		if (!s->s_inspect) {
+			relay_read_enable(s, &s->s_c, 1);
+			return;
+		}
 	}
 	/* IMP-1: a TCP relay connects at accept; what the client sends
-	 * meanwhile waits in its buffer (or its socket, spliced). */
+	 * meanwhile waits in its buffer (or its socket, spliced).  With
+	 * inspection (REL-18) an HTTP relay does too, and the client
+	 * waits for its handshake until the backend's is done. */
 	if (relay_connect_backend(s, NULL) == -1) {
+		relay_count(s, RCTR_NO_BACKEND);
 		relay_close(s, "no backend");
 		return;
 	}
-	if (!s->s_splice)
+	if (!s->s_splice && !s->s_inspect)
 		relay_read_enable(s, &s->s_c, 1);
 }
 
@@ -1311,9 +1433,11 @@ gen_unref(struct relay_proc *rp, struct relay_gen *g)
 	TAILQ_REMOVE(&rp->rp_gens, g, g_entry);
 	while ((t = TAILQ_FIRST(&g->g_tls)) != NULL) {
 		TAILQ_REMOVE(&g->g_tls, t, t_entry);
-		for (i = 0; i < RELAYD_MAXLISTEN; i++)
+		for (i = 0; i < RELAYD_MAXLISTEN; i++) {
 			if (t->t_server[i] != NULL)
 				tls_free(t->t_server[i]);
+			inspect_free(t->t_insp[i]);
+		}
 		if (t->t_client != NULL)
 			tls_config_free(t->t_client);
 		if (t->t_buf != NULL) {
@@ -1407,6 +1531,11 @@ relay_tls_chunk(struct relay_proc *rp, const struct msg *m)
 		if ((t->t_server[i] = relay_tls_server(&files, rl->rl_proto, i,
 		    err, sizeof(err))) == NULL)
 			fatalx("relay %s: TLS server: %s", rl->rl_name, err);
+		/* REL-18: the parent sent a CA only with TLS on both sides */
+		if (files.tf_cacert != NULL && (t->t_insp[i] =
+		    inspect_new(&files, i, err, sizeof(err))) == NULL)
+			fatalx("relay %s: TLS inspection: %s", rl->rl_name,
+			    err);
 	}
 	if ((t->t_client = relay_tls_client_config(&files, rl->rl_proto,
 	    err, sizeof(err))) == NULL)
@@ -1459,6 +1588,24 @@ relay_commit(struct relay_proc *rp, uint32_t gen)
 	rp->rp_started = 1;
 	chan_send(&rp->rp_pfe, M_RELAY_HOSTS, &gen, sizeof(gen));
 	log_debug("relay %d: configuration %u in use", rp->rp_index, gen);
+}
+
+/* TLS-12: the parent's new session ticket key, for every TLS relay. */
+static void
+relay_ticket(struct msg *m)
+{
+	struct m_relay_ticket	 mk;
+	char			 err[256];
+
+	if (m->m_len != sizeof(mk))
+		fatalx("relay: ticket key message of %u bytes, expected %zu",
+		    m->m_len, sizeof(mk));
+	memcpy(&mk, m->m_data, sizeof(mk));
+	explicit_bzero(m->m_data, sizeof(mk));
+	if (relay_tls_ticket_key(mk.tk_keyrev, mk.tk_key, sizeof(mk.tk_key),
+	    err, sizeof(err)) == -1)
+		log_warnx("relay: %s", err);
+	explicit_bzero(&mk, sizeof(mk));
 }
 
 static void
@@ -1524,6 +1671,9 @@ relay_dispatch_parent(struct chan *ch, struct msg *m, void *arg)
 		break;
 	case M_RELAY_TSOCK:
 		relay_tsock(rp, m);
+		break;
+	case M_RELAY_TICKET:
+		relay_ticket(m);
 		break;
 	default:
 		log_warnx("relay: unexpected message %u from the parent",
@@ -1619,35 +1769,51 @@ relay_dispatch_pfe(struct chan *ch, struct msg *m, void *arg)
 	}
 }
 
-/* IMP-11: sessions per relay, every interval, to the pfe. */
+static void
+relay_stats_send(struct relay_proc *rp, struct m_relay_stats *ms)
+{
+	chan_send(&rp->rp_pfe, M_RELAY_STATS, ms,
+	    offsetof(struct m_relay_stats, st_r) +
+	    ms->st_n * sizeof(ms->st_r[0]));
+	ms->st_n = 0;
+}
+
+/*
+ * IMP-11: sessions per relay, every interval, to the pfe; with them the
+ * counters (CTL-5), which also come here a moment after they moved.
+ * What is sent is since the last report: the pfe adds it up.
+ */
 static void
 relay_stats(evutil_socket_t fd, short what, void *arg)
 {
 	static struct m_relay_stats	 ms;
 	struct relay_proc		*rp = arg;
 	struct rstat			*st;
+	struct m_relay_stat		*r;
 
 	(void)fd;
 	(void)what;
+	if (rp->rp_ctr_ev != NULL)
+		(void)evtimer_del(rp->rp_ctr_ev);
 	memset(&ms, 0, sizeof(ms));
 	ms.st_gen = rp->rp_cur != NULL ? rp->rp_cur->g_gen : 0;
 	TAILQ_FOREACH(st, &rp->rp_stats, st_entry) {
 		if (ms.st_n == RELAY_STATS_MAX)
-			break;
-		ms.st_r[ms.st_n].relay = st->st_relay;
-		ms.st_r[ms.st_n].active = st->st_active;
-		ms.st_r[ms.st_n].count = st->st_count;
-		ms.st_n++;
+			relay_stats_send(rp, &ms);
+		r = &ms.st_r[ms.st_n++];
+		r->relay = st->st_relay;
+		r->active = st->st_active;
+		r->count = st->st_count;
+		memcpy(r->ctr, st->st_ctr, sizeof(r->ctr));
 		st->st_count = 0;
+		memset(st->st_ctr, 0, sizeof(st->st_ctr));
 	}
-	chan_send(&rp->rp_pfe, M_RELAY_STATS, &ms,
-	    offsetof(struct m_relay_stats, st_r) +
-	    ms.st_n * sizeof(ms.st_r[0]));
+	relay_stats_send(rp, &ms);
 }
 
 void
 relay_main(struct relayd_conf *conf, int index, int parentfd, int pfefd,
-    int verbose)
+    int cafd, int verbose)
 {
 	static struct relay_proc	 rp;
 	struct timeval			 tv = { RELAYD_STATINTERVAL, 0 };
@@ -1670,6 +1836,8 @@ relay_main(struct relayd_conf *conf, int index, int parentfd, int pfefd,
 	(void)signal(SIGPIPE, SIG_IGN);
 	if (tls_init() == -1)
 		fatalx("relay: tls_init");
+	/* PRIV-5: before any key is loaded */
+	ca_client_init(cafd);
 	if ((rp.rp_base = event_base_new()) == NULL)
 		fatalx("relay: event_base_new");
 	(void)snprintf(title, sizeof(title), "relay %d", index);
@@ -1680,7 +1848,9 @@ relay_main(struct relayd_conf *conf, int index, int parentfd, int pfefd,
 	    relay_dispatch_pfe, &rp) == -1)
 		fatalx("relay: channels");
 	if ((rp.rp_stats_ev = event_new(rp.rp_base, -1, EV_PERSIST,
-	    relay_stats, &rp)) == NULL || event_add(rp.rp_stats_ev, &tv) == -1)
+	    relay_stats, &rp)) == NULL ||
+	    event_add(rp.rp_stats_ev, &tv) == -1 ||
+	    (rp.rp_ctr_ev = evtimer_new(rp.rp_base, relay_stats, &rp)) == NULL)
 		fatalx("relay: statistics timer");
 	tv.tv_sec = 1;
 	if ((rp.rp_dns_ev = event_new(rp.rp_base, -1, EV_PERSIST,

@@ -38,6 +38,9 @@ struct tls_config;
 /* A request head must be complete this long after its first byte: a
  * client trickling one byte a second is answered 408, not kept. */
 #define RELAY_HEAD_TIMEOUT	10
+/* A counter reaches relayctl this soon, not a statistics interval
+ * later; a flood of bad requests still costs one message a second. */
+#define RELAY_CTR_DELAY		1
 
 /* One side of a session. */
 struct rconn {
@@ -115,7 +118,10 @@ struct rsession {
 	int		 s_closing;	/* close once the client has it all */
 	int64_t		 s_head_start;	/* mono s: a partial head came */
 	int		 s_bsplice;	/* a response body moves by splice */
+	int		 s_qsplice;	/* a request body moves by splice */
 	int		 s_tsock_wait;	/* REL-6: asked the parent */
+	int		 s_inspect;	/* REL-18: listener index + 1 */
+	struct event	*s_hsev;	/* REL-18: backend handshake */
 	struct flt_session s_flt;
 	uint32_t	 s_hash;
 };
@@ -151,6 +157,7 @@ struct rtls {
 	struct tls	*t_server[RELAYD_MAXLISTEN];	/* per listen line,
 					   NULL: plain */
 	struct tls_config *t_client;	/* NULL: no TLS to backends */
+	struct inspect	*t_insp[RELAYD_MAXLISTEN];	/* REL-18 */
 	uint8_t		*t_buf;		/* material being received */
 	size_t		 t_total;
 	size_t		 t_have;
@@ -170,12 +177,13 @@ struct relay_gen {
 };
 TAILQ_HEAD(relay_gens, relay_gen);
 
-/* Sessions started per relay since the last report. */
+/* Sessions started and counters per relay since the last report. */
 struct rstat {
 	TAILQ_ENTRY(rstat) st_entry;
 	uint32_t	 st_relay;
 	uint64_t	 st_count;
 	uint32_t	 st_active;
+	uint64_t	 st_ctr[RELAY_NCTR];	/* enum relay_ctr */
 };
 TAILQ_HEAD(rstats, rstat);
 
@@ -193,26 +201,28 @@ struct relay_proc {
 	uint32_t	 rp_nextid;
 	struct rstats	 rp_stats;
 	struct event	*rp_stats_ev;
+	struct event	*rp_ctr_ev;	/* a report soon after a count */
 	struct event	*rp_sweep_ev;
 	struct event	*rp_dns_ev;	/* DNS query timeouts */
 	int		 rp_started;
-	uint64_t	 rp_bad_http;	/* heads refused */
-	uint64_t	 rp_blocked;	/* sessions a rule blocked */
 };
 
 /* relay.c */
 __attribute__((__noreturn__)) void relay_main(struct relayd_conf *,
-	    int index, int parentfd, int pfefd, int verbose);
+	    int index, int parentfd, int pfefd, int cafd, int verbose);
 void	 relay_close(struct rsession *, const char *why);
+/* One more of c for the session's relay; the pfe has it within
+ * RELAY_CTR_DELAY seconds. */
+void	 relay_count(struct rsession *, enum relay_ctr c);
 void	 relay_touch(struct rsession *);
 void	 relay_timer_arm(struct rsession *, int secs);
 int64_t	 relay_mono(void);
 int	 relay_connect_backend(struct rsession *, const char *table);
 void	 relay_flush(struct rsession *, struct rconn *);
 void	 relay_read_enable(struct rsession *, struct rconn *, int on);
-/* Moves the rest of a length-framed response body backend -> client
+/* Moves the rest of a length-framed request (req) or response body
  * with splice(2); 0 when started, -1 when it cannot be (TLS...). */
-int	 relay_body_splice(struct rsession *);
+int	 relay_body_splice(struct rsession *, int req);
 
 /* relay_http.c: the HTTP side of a session's data. */
 void	 relay_http_start(struct rsession *);
@@ -221,5 +231,6 @@ void	 relay_http_input(struct rsession *, struct rconn *);
 void	 relay_http_error(struct rsession *, int status, const char *why);
 /* The spliced body is through: the next head. */
 void	 relay_http_body_done(struct rsession *);
+void	 relay_http_req_body_done(struct rsession *);
 
 #endif /* RELAYD_RELAY_H */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 #include "relay.h"
@@ -137,6 +138,42 @@ relay_http_error(struct rsession *s, int status, const char *why)
 	relay_flush(s, &s->s_c);
 }
 
+/* The counter for a request head http_parse() refused with status. */
+static enum relay_ctr
+head_ctr(int status)
+{
+	switch (status) {
+	case 400:
+		return (RCTR_BAD_REQUEST);
+	case 413:
+		return (RCTR_TOO_LONG);
+	case 431:
+		return (RCTR_TOO_MANY);
+	default:
+		return (RCTR_OTHER);
+	}
+}
+
+/*
+ * Whether a request came with Content-Length and Transfer-Encoding
+ * (IMP-3): http_parse() passed it, the length dropped, the body read
+ * as chunked and the connection to close after it; counted here.
+ */
+static int
+smuggled(const struct http_msg *m)
+{
+	int	 i;
+
+	if (m->m_body != HTTP_BODY_CHUNKED)
+		return (0);
+	/* the length was marked removed, not forgotten */
+	for (i = 0; i < m->m_nhdrs; i++)
+		if (strcasecmp(http_str(m, m->m_hdrs[i].h_name),
+		    "Content-Length") == 0)
+			return (1);
+	return (0);
+}
+
 /* A block (FLT-1): a 403 page with return error, else a silent close. */
 static void
 blocked(struct rsession *s, const struct flt_result *res)
@@ -144,7 +181,7 @@ blocked(struct rsession *s, const struct flt_result *res)
 	const struct rd_protocol	*p = s->s_relay->rl_proto;
 	char				 why[64];
 
-	s->s_rp->rp_blocked++;
+	relay_count(s, RCTR_BLOCKED);
 	if (p != NULL && p->p_return_error) {
 		(void)snprintf(why, sizeof(why), "blocked by rule at line %d",
 		    res->r_rule_line);
@@ -260,16 +297,19 @@ client_head(struct rsession *s)
 	}
 	s->s_head_start = 0;
 	if (r == HTTP_ERROR) {
-		s->s_rp->rp_bad_http++;
+		relay_count(s, head_ctr(m->m_status));
 		relay_http_error(s, m->m_status, m->m_error != NULL ?
 		    m->m_error : "bad request");
 		msg_put(m, &lim);
 		return (-1);
 	}
 	(void)evbuffer_drain(c->c_in, m->m_headlen);
+	if (smuggled(m))
+		relay_count(s, RCTR_SMUGGLE);
 	memset(&res, 0, sizeof(res));
 	if (p != NULL && flt_eval(&p->p_rules, m, &s->s_flt, &res) == -1) {
 		msg_put(m, &lim);
+		relay_count(s, RCTR_EDIT);
 		relay_http_error(s, 500, "a rule's edit does not fit");
 		return (-1);
 	}
@@ -293,6 +333,7 @@ client_head(struct rsession *s)
 		s->s_close_after = 1;
 	if (emit(m, s->s_b.c_out) == -1) {
 		msg_put(m, &lim);
+		relay_count(s, RCTR_EDIT);
 		relay_http_error(s, 500, "request head too large");
 		return (-1);
 	}
@@ -300,6 +341,7 @@ client_head(struct rsession *s)
 	/* IMP-1: the backend once the first head passed the rules */
 	if (s->s_b.c_fd == -1 && s->s_state == RS_ACCEPTED &&
 	    relay_connect_backend(s, res.r_table) == -1) {
+		relay_count(s, RCTR_NO_BACKEND);
 		relay_http_error(s, 503, "no backend available");
 		return (-1);
 	}
@@ -333,11 +375,21 @@ client_input(struct rsession *s)
 				return;
 			break;
 		case RH_BODY:
+			if (s->s_qsplice)
+				return;
+			/* the rest of a large upload: no copy through us */
+			if (s->s_req.d_body == HTTP_BODY_LENGTH &&
+			    evbuffer_get_length(c->c_in) == 0) {
+				relay_flush(s, &s->s_b);
+				if (s->s_state == RS_DONE ||
+				    relay_body_splice(s, 1) == 0)
+					return;
+			}
 			if (evbuffer_get_length(c->c_in) == 0)
 				return;
 			if ((rv = body(&s->s_req, c->c_in, s->s_b.c_out)) ==
 			    -1) {
-				s->s_rp->rp_bad_http++;
+				relay_count(s, RCTR_BAD_CHUNK);
 				relay_http_error(s, 400, "bad chunked body");
 				return;
 			}
@@ -420,6 +472,7 @@ backend_head(struct rsession *s)
 	if (r == HTTP_MORE) {
 		msg_put(m, &lim);
 		if (b->c_eof) {
+			relay_count(s, RCTR_EARLY_CLOSE);
 			relay_http_error(s, 502, "backend closed before its "
 			    "response");
 			return (-1);
@@ -427,7 +480,7 @@ backend_head(struct rsession *s)
 		return (1);
 	}
 	if (r == HTTP_ERROR) {
-		s->s_rp->rp_bad_http++;
+		relay_count(s, RCTR_BAD_RESPONSE);
 		relay_http_error(s, 502, m->m_error != NULL ? m->m_error :
 		    "bad response");
 		msg_put(m, &lim);
@@ -437,6 +490,7 @@ backend_head(struct rsession *s)
 	memset(&res, 0, sizeof(res));
 	if (p != NULL && flt_eval(&p->p_rules, m, &s->s_flt, &res) == -1) {
 		msg_put(m, &lim);
+		relay_count(s, RCTR_EDIT);
 		relay_http_error(s, 500, "a rule's edit does not fit");
 		return (-1);
 	}
@@ -447,6 +501,7 @@ backend_head(struct rsession *s)
 	}
 	if (emit(m, s->s_c.c_out) == -1) {
 		msg_put(m, &lim);
+		relay_count(s, RCTR_EDIT);
 		relay_http_error(s, 502, "response head too large");
 		return (-1);
 	}
@@ -483,9 +538,12 @@ backend_input(struct rsession *s)
 		case RH_HEAD:
 			if (evbuffer_get_length(b->c_in) == 0) {
 				if (b->c_eof) {
-					if (s->s_npending > 0)
+					if (s->s_npending > 0) {
+						relay_count(s,
+						    RCTR_EARLY_CLOSE);
 						relay_http_error(s, 502,
 						    "backend closed");
+					}
 					else
 						relay_close(s,
 						    "backend closed");
@@ -500,7 +558,7 @@ backend_input(struct rsession *s)
 				return;
 			if ((rv = body(&s->s_resp, b->c_in, s->s_c.c_out)) ==
 			    -1) {
-				s->s_rp->rp_bad_http++;
+				relay_count(s, RCTR_BAD_RESPONSE);
 				relay_close(s, "bad chunked body from the "
 				    "backend");
 				return;
@@ -519,7 +577,7 @@ backend_input(struct rsession *s)
 				relay_flush(s, &s->s_c);
 				if (s->s_state == RS_DONE)
 					return;
-				if (relay_body_splice(s) == 0)
+				if (relay_body_splice(s, 0) == 0)
 					return;
 			}
 			if (evbuffer_get_length(b->c_in) == 0)
@@ -535,6 +593,15 @@ backend_input(struct rsession *s)
 			return;
 		}
 	}
+}
+
+void
+relay_http_req_body_done(struct rsession *s)
+{
+	s->s_req.d_state = s->s_close_after ? RH_CLOSE : RH_HEAD;
+	client_input(s);
+	if (s->s_state != RS_DONE)
+		relay_flush(s, &s->s_b);
 }
 
 void

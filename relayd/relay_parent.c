@@ -7,7 +7,9 @@
  * and reads the TLS files, both while it is still allowed to, and hands
  * them to the relay processes with each configuration.  A socket whose
  * address and port stay across a reload is the same socket, so no
- * connection waiting in its queue is lost.
+ * connection waiting in its queue is lost.  It also makes the session
+ * ticket keys (TLS-12), so that every relay process resumes the
+ * tickets of every other.
  */
 
 #include <sys/socket.h>
@@ -20,9 +22,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+#include <tls.h>
+
 #include "log.h"
 #include "relay_parent.h"
 #include "relay_tls.h"
+
+_Static_assert(sizeof(((struct m_relay_ticket *)0)->tk_key) ==
+    TLS_TICKET_KEY_SIZE, "ticket key size");
+
+static void	 ticket_send(struct relay_parent *, struct chan *);
+static void	 ticket_rotate(evutil_socket_t, short, void *);
 
 static void
 sock_key(const struct sockaddr_storage *ss, uint16_t port, char *key,
@@ -133,6 +144,7 @@ relay_prep_free(struct relay_prep *rp)
 		}
 		free(t);
 	}
+	ca_keys_free(&rp->rp_cakeys);
 }
 
 static void
@@ -163,6 +175,36 @@ relay_prep_abort(struct relay_parent *rpa, struct relay_prep *rp)
 		free(rs);
 	}
 	relay_prep_free(rp);
+}
+
+/* PRIV-5: the relays get stand-ins, the ca processes the keys. */
+static int
+split_keys(const struct rd_relay *rl, struct relay_tls_files *tf,
+    struct ca_keys *keys, char *err, size_t errlen)
+{
+	struct relay_tls_keypair	*kf;
+	char				 e[256];
+	int				 i, k;
+
+	for (i = 0; i < tf->tf_nlisten; i++)
+		for (k = 0; k < tf->tf_listen[i].tl_nkp; k++) {
+			kf = &tf->tf_listen[i].tl_kp[k];
+			if (ca_split(kf->kf_name, &kf->kf_key, &kf->kf_keylen,
+			    NULL, kf->kf_cert, kf->kf_certlen, keys, e,
+			    sizeof(e)) == -1) {
+				(void)snprintf(err, errlen, "relay %s: %s",
+				    rl->rl_name, e);
+				return (-1);
+			}
+		}
+	if (tf->tf_cakey != NULL && ca_split("ca key", &tf->tf_cakey,
+	    &tf->tf_cakeylen, rl->rl_proto != NULL ?
+	    rl->rl_proto->p_ca_pass : NULL, tf->tf_cacert, tf->tf_cacertlen,
+	    keys, e, sizeof(e)) == -1) {
+		(void)snprintf(err, errlen, "relay %s: %s", rl->rl_name, e);
+		return (-1);
+	}
+	return (0);
 }
 
 int
@@ -214,6 +256,11 @@ relay_prepare(struct relay_parent *rpa, const struct relayd_conf *c,
 		if (relay_tls_load(rl, rl->rl_proto, sslroot, &files, err,
 		    errlen) == -1)
 			goto fail;
+		if (split_keys(rl, &files, &rp->rp_cakeys, err, errlen) ==
+		    -1) {
+			relay_tls_files_free(&files);
+			goto fail;
+		}
 		if ((t = calloc(1, sizeof(*t))) == NULL) {
 			relay_tls_files_free(&files);
 			goto nomem;
@@ -249,6 +296,23 @@ relay_send(struct relay_parent *rpa, const struct relayd_conf *c,
 	int			 i;
 
 	mt = (struct m_relay_tls *)(void *)buf;
+	/* Keys first: a relay asks for them as soon as it serves. */
+	for (i = 0; i < rpa->rpa_n; i++) {
+		struct chan *ch = &rpa->rpa_cas[i];
+
+		for (off = 0; off < rp->rp_cakeys.ck_len; off += n) {
+			n = rp->rp_cakeys.ck_len - off < max ?
+			    rp->rp_cakeys.ck_len - off : max;
+			mt->mt_gen = gen;
+			mt->mt_relay = 0;
+			mt->mt_total = (uint32_t)rp->rp_cakeys.ck_len;
+			mt->mt_off = (uint32_t)off;
+			memcpy(buf + sizeof(*mt), rp->rp_cakeys.ck_buf + off,
+			    n);
+			chan_send(ch, M_CA_KEYS, buf, sizeof(*mt) + n);
+		}
+		chan_send(ch, M_CA_COMMIT, &gen, sizeof(gen));
+	}
 	for (i = 0; i < rpa->rpa_n; i++) {
 		struct chan *ch = &rpa->rpa_chans[i];
 
@@ -273,6 +337,7 @@ relay_send(struct relay_parent *rpa, const struct relayd_conf *c,
 				    sizeof(*mt) + n);
 			}
 		chan_send(ch, M_RELAY_COMMIT, &gen, sizeof(gen));
+		ticket_send(rpa, ch);
 	}
 	explicit_bzero(buf, sizeof(buf));
 	/* The new set is ours now; sockets nobody listens on any more
@@ -293,6 +358,54 @@ relay_parent_close(struct relay_parent *rpa)
 	int	 i;
 
 	socks_close(&rpa->rpa_socks);
-	for (i = 0; i < rpa->rpa_n; i++)
+	for (i = 0; i < rpa->rpa_n; i++) {
 		chan_close(&rpa->rpa_chans[i]);
+		chan_close(&rpa->rpa_cas[i]);
+	}
+	if (rpa->rpa_ticket_ev != NULL) {
+		event_free(rpa->rpa_ticket_ev);
+		rpa->rpa_ticket_ev = NULL;
+	}
+	explicit_bzero(&rpa->rpa_ticket, sizeof(rpa->rpa_ticket));
+}
+
+/* The current ticket key to one relay process, once there is one. */
+static void
+ticket_send(struct relay_parent *rpa, struct chan *ch)
+{
+	if (rpa->rpa_ticket_ev != NULL)
+		chan_send(ch, M_RELAY_TICKET, &rpa->rpa_ticket,
+		    sizeof(rpa->rpa_ticket));
+}
+
+/* A new key under the next revision; the relays keep the old ones for
+ * the tickets made with them. */
+static void
+ticket_rotate(evutil_socket_t fd, short what, void *arg)
+{
+	struct relay_parent	*rpa = arg;
+	int			 i;
+
+	(void)fd;
+	(void)what;
+	rpa->rpa_ticket.tk_keyrev++;
+	arc4random_buf(rpa->rpa_ticket.tk_key,
+	    sizeof(rpa->rpa_ticket.tk_key));
+	for (i = 0; i < rpa->rpa_n; i++)
+		ticket_send(rpa, &rpa->rpa_chans[i]);
+	log_debug("session ticket key %u", rpa->rpa_ticket.tk_keyrev);
+}
+
+void
+relay_tickets_start(struct relay_parent *rpa, struct event_base *base)
+{
+	struct timeval	 tv = { RELAY_TLS_TICKET_LIFETIME / 4, 0 };
+
+	if ((rpa->rpa_ticket_ev = event_new(base, -1, EV_PERSIST,
+	    ticket_rotate, rpa)) == NULL ||
+	    event_add(rpa->rpa_ticket_ev, &tv) == -1)
+		fatalx("session ticket timer");
+	/* a random start: a restarted daemon names its keys anew */
+	rpa->rpa_ticket.tk_keyrev = arc4random();
+	ticket_rotate(-1, 0, rpa);
 }

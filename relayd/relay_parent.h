@@ -9,6 +9,7 @@
 #include <netdb.h>
 #include <stdint.h>
 
+#include "ca.h"
 #include "conf_l7.h"
 #include "proc.h"
 #include "relayd.h"
@@ -36,13 +37,18 @@ struct relay_prep_tls {
 struct relay_prep {
 	struct relay_socks rp_socks;
 	TAILQ_HEAD(, relay_prep_tls) rp_tls;
+	struct ca_keys	 rp_cakeys;	/* the real keys, for the ca */
 };
 
 struct relay_parent {
 	struct chan	 rpa_chans[RELAYD_PREFORK_MAX];
 	pid_t		 rpa_pids[RELAYD_PREFORK_MAX];
+	struct chan	 rpa_cas[RELAYD_PREFORK_MAX];	/* PRIV-5 */
+	pid_t		 rpa_ca_pids[RELAYD_PREFORK_MAX];
 	int		 rpa_n;
 	struct relay_socks rpa_socks;	/* of the running configuration */
+	struct event	*rpa_ticket_ev;	/* TLS-12: NULL until started */
+	struct m_relay_ticket rpa_ticket;	/* the current key */
 };
 
 /* 0, or -1 with err set; on error nothing is left open. */
@@ -55,6 +61,14 @@ void	 relay_prep_abort(struct relay_parent *, struct relay_prep *);
  * relay process, then makes the prepared sockets the running set. */
 void	 relay_send(struct relay_parent *, const struct relayd_conf *,
 	    uint32_t gen, struct relay_prep *);
+/* Closes the channels and sockets; stops the ticket keys, wiped. */
 void	 relay_parent_close(struct relay_parent *);
+/*
+ * TLS-12: makes the session ticket key every relay process shares, and
+ * a new one every RELAY_TLS_TICKET_LIFETIME / 4 on base; each goes to
+ * every relay process, and the current one again after each
+ * configuration (relay_send), so each process holds the same keys.
+ */
+void	 relay_tickets_start(struct relay_parent *, struct event_base *);
 
 #endif /* RELAYD_RELAY_PARENT_H */

@@ -6,12 +6,16 @@
  * builds libtls configurations from memory.  See relay_tls.h for the
  * file names tried and where the private key lives.
  *
- * Not done here: session ticket keys are random per relay process and
- * never rotated (TLS-12 wants the parent to rotate them every 2 hours
- * and hand them to every relay: a later step; until then a ticket only
- * resumes on the process that issued it, for at most the lifetime).
- * "client-renegotiation" (TLS-10) has no effect: libtls always refuses
- * renegotiation.
+ * Session tickets (TLS-12) are sealed with the parent's keys, so every
+ * relay process resumes every other's tickets.  libtls keeps ticket
+ * keys too, but its callback answers 0 where OpenSSL 1.1.1 and later
+ * read "issue no ticket", so under LibreTLS a server never sends one.
+ * The ticket callback here replaces it in the SSL_CTXs libtls makes
+ * for a server with tickets on (OpenSSL's ex_data hook shows them as
+ * tls_configure() creates them), and seals tickets as libtls would:
+ * AES-256-CBC and HMAC-SHA256 under a 48-byte key, named by its
+ * revision.  "client-renegotiation" (TLS-10) has no effect: libtls
+ * always refuses renegotiation.
  */
 
 #include <sys/stat.h>
@@ -25,11 +29,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
 #include <tls.h>
 
 #include "buf.h"
+#include "hmac.h"
 #include "log.h"
 #include "relay_tls.h"
 
@@ -41,6 +51,27 @@ struct tried {
 	char		 t_buf[TRIEDLEN];
 	int		 t_n;
 };
+
+#define TICKET_NAMELEN		16	/* OpenSSL's key_name */
+#define TICKET_AESLEN		32	/* then the HMAC key */
+
+/* A ticket key: the parent's, or this process's own until the
+ * parent's first one arrives. */
+struct ticket_key {
+	uint8_t		 tk_name[TICKET_NAMELEN];	/* in each ticket */
+	uint8_t		 tk_key[TLS_TICKET_KEY_SIZE];
+	int64_t		 tk_time;		/* s, monotonic: made */
+};
+
+/* Relay process state.  The last keys, oldest first: tickets under any
+ * of them resume for RELAY_TLS_TICKET_LIFETIME, new ones use the last. */
+static struct ticket_key ticket_keys[RELAY_TLS_TICKET_KEYS];
+static int		 ticket_nkeys;
+/* The SSL_CTXs made while relay_tls_server() configures a context with
+ * tickets on; -1 while nobody watches. */
+static SSL_CTX		*ticket_ctxs[RELAY_TLS_MAXKEYPAIRS];
+static int		 ticket_nctxs = -1;
+static int		 ticket_exidx = -1;
 
 static int	 file_read(const char *, int, uint8_t **, size_t *, char *,
 		    size_t);
@@ -69,7 +100,23 @@ static int	 set_protocols(struct tls_config *, const struct rd_protocol *,
 		    char *, size_t);
 static int	 set_keypairs(struct tls_config *,
 		    const struct relay_tls_listen *, char *, size_t);
-static int	 set_tickets(struct tls_config *, char *, size_t);
+static int	 session_id(const struct relay_tls_files *,
+		    const struct relay_tls_listen *, uint8_t *);
+static int	 set_tickets(struct tls_config *,
+		    const struct relay_tls_files *,
+		    const struct relay_tls_listen *, char *, size_t);
+static int64_t	 ticket_now(void);
+static void	 ticket_name(uint32_t, int, uint8_t *);
+static void	 ticket_add(const uint8_t *, const uint8_t *);
+static struct ticket_key *ticket_current(void);
+static int	 ticket_cb(SSL *, unsigned char *, unsigned char *,
+		    EVP_CIPHER_CTX *, EVP_MAC_CTX *, int);
+static void	 ticket_ctx_new(void *, void *, CRYPTO_EX_DATA *, int, long,
+		    void *);
+static void	 ticket_ctx_free(void *, void *, CRYPTO_EX_DATA *, int, long,
+		    void *);
+static int	 ticket_configure(struct tls *, struct tls_config *, char *,
+		    size_t);
 
 /*
  * Reads a whole regular file into a new buffer.  A key (iskey) that
@@ -407,6 +454,30 @@ relay_tls_load(const struct rd_relay *rl, const struct rd_protocol *proto,
 		if (rv == -1)
 			goto fail;
 	}
+	/* REL-18: inspection needs TLS on both sides and both files */
+	if (proto != NULL && (proto->p_ca_cert[0] != '\0' ||
+	    proto->p_ca_key[0] != '\0') && tf->tf_nlisten > 0 && fwdtls) {
+		if (proto->p_ca_cert[0] == '\0' ||
+		    proto->p_ca_key[0] == '\0') {
+			(void)snprintf(err, errlen, "relay %s: TLS inspection "
+			    "needs both ca cert and ca key", rl->rl_name);
+			goto fail;
+		}
+		memset(&t, 0, sizeof(t));
+		if ((rv = file_try(proto->p_ca_cert, 0, &tf->tf_cacert,
+		    &tf->tf_cacertlen, &t, err, errlen)) == 1)
+			rv = tried_fail(rl->rl_name, "ca cert", "inspection",
+			    &t, err, errlen);
+		if (rv == -1)
+			goto fail;
+		memset(&t, 0, sizeof(t));
+		if ((rv = file_try(proto->p_ca_key, 1, &tf->tf_cakey,
+		    &tf->tf_cakeylen, &t, err, errlen)) == 1)
+			rv = tried_fail(rl->rl_name, "ca key", "inspection",
+			    &t, err, errlen);
+		if (rv == -1)
+			goto fail;
+	}
 	if (proto != NULL && proto->p_client_ca[0] != '\0' &&
 	    tf->tf_nlisten > 0) {
 		memset(&t, 0, sizeof(t));
@@ -452,6 +523,8 @@ relay_tls_files_clear_keys(struct relay_tls_files *tf)
 				explicit_bzero(tl->tl_kp[k].kf_key,
 				    tl->tl_kp[k].kf_keylen);
 	}
+	if (tf->tf_cakey != NULL)
+		explicit_bzero(tf->tf_cakey, tf->tf_cakeylen);
 }
 
 void
@@ -471,6 +544,8 @@ relay_tls_files_free(struct relay_tls_files *tf)
 	}
 	free(tf->tf_ca);
 	free(tf->tf_client_ca);
+	free(tf->tf_cacert);
+	free(tf->tf_cakey);
 	memset(tf, 0, sizeof(*tf));
 }
 
@@ -479,7 +554,7 @@ relay_tls_files_free(struct relay_tls_files *tf)
  *	u32 magic, u8 nlisten,
  *	nlisten x { u8 listen index (increasing), u8 nkp (1-64),
  *	    nkp x { u8 namelen, name, blob cert, blob key, blob ocsp } },
- *	blob ca file, blob client ca;
+ *	blob ca file, blob client ca, blob ca cert, blob ca key;
  * a blob is u32 length (0 = none, at most RELAY_TLS_MAXFILE) and the
  * bytes.  Cert and key are never empty; nothing follows.
  */
@@ -500,7 +575,10 @@ files_check(const struct relay_tls_files *tf)
 
 	if (tf->tf_nlisten < 0 || tf->tf_nlisten > RELAYD_MAXLISTEN ||
 	    tf->tf_calen > RELAY_TLS_MAXFILE ||
-	    tf->tf_client_calen > RELAY_TLS_MAXFILE)
+	    tf->tf_client_calen > RELAY_TLS_MAXFILE ||
+	    tf->tf_cacertlen > RELAY_TLS_MAXFILE ||
+	    tf->tf_cakeylen > RELAY_TLS_MAXFILE ||
+	    (tf->tf_cacertlen == 0) != (tf->tf_cakeylen == 0))
 		return (-1);
 	for (i = 0; i < tf->tf_nlisten; i++) {
 		tl = &tf->tf_listen[i];
@@ -541,7 +619,8 @@ files_size(const struct relay_tls_files *tf)
 		}
 	}
 	return (len + blob_size(tf->tf_calen) +
-	    blob_size(tf->tf_client_calen));
+	    blob_size(tf->tf_client_calen) + blob_size(tf->tf_cacertlen) +
+	    blob_size(tf->tf_cakeylen));
 }
 
 static void
@@ -589,6 +668,8 @@ relay_tls_files_pack(const struct relay_tls_files *tf, uint8_t **buf,
 	}
 	put_blob(&w, tf->tf_ca, tf->tf_calen);
 	put_blob(&w, tf->tf_client_ca, tf->tf_client_calen);
+	put_blob(&w, tf->tf_cacert, tf->tf_cacertlen);
+	put_blob(&w, tf->tf_cakey, tf->tf_cakeylen);
 	if (w.w_err || w.w_len != size) {
 		freezero(p, size);
 		errno = EINVAL;
@@ -675,6 +756,9 @@ relay_tls_files_unpack(const uint8_t *data, size_t len,
 	}
 	if (get_blob(&b, 0, &tf->tf_ca, &tf->tf_calen) == -1 ||
 	    get_blob(&b, 0, &tf->tf_client_ca, &tf->tf_client_calen) == -1 ||
+	    get_blob(&b, 0, &tf->tf_cacert, &tf->tf_cacertlen) == -1 ||
+	    get_blob(&b, 0, &tf->tf_cakey, &tf->tf_cakeylen) == -1 ||
+	    (tf->tf_cacert == NULL) != (tf->tf_cakey == NULL) ||
 	    buf_left(&b) != 0)
 		goto fail;
 	return (0);
@@ -735,27 +819,247 @@ set_keypairs(struct tls_config *cfg, const struct relay_tls_listen *tl,
 	return (0);
 }
 
-/* TLS-12: a session id context, a lifetime and one random ticket key. */
+/*
+ * The session id context of a listener: OpenSSL resumes a session only
+ * under the context it was made in.  libtls picks a random one per
+ * config, which no other relay process shares.  Derived from what the
+ * client verified and was verified with (every certificate, the client
+ * CA), it is the same in every process and across reloads that keep
+ * them, and a ticket made without a client certificate does not
+ * resume once "client ca" is set.
+ */
 static int
-set_tickets(struct tls_config *cfg, char *err, size_t errlen)
+session_id(const struct relay_tls_files *tf,
+    const struct relay_tls_listen *tl, uint8_t *sid)
 {
-	uint8_t		 sid[TLS_MAX_SESSION_ID_LENGTH];
-	uint8_t		 key[TLS_TICKET_KEY_SIZE];
-	int		 rv;
+	static const char	 label[] = "hakit relayd session id";
+	struct hmac_sha1	*h;
+	uint32_t		 len;
+	int			 k, rv = 0;
 
-	arc4random_buf(sid, sizeof(sid));
-	arc4random_buf(key, sizeof(key));
-	rv = tls_config_set_session_id(cfg, sid, sizeof(sid));
-	if (rv == 0)
-		rv = tls_config_set_session_lifetime(cfg,
-		    RELAY_TLS_TICKET_LIFETIME);
-	if (rv == 0)
-		rv = tls_config_add_ticket_key(cfg, 1, key, sizeof(key));
-	explicit_bzero(key, sizeof(key));
-	if (rv == -1)
+	if ((h = hmac_sha1_new(label, sizeof(label) - 1)) == NULL)
+		return (-1);
+	for (k = 0; k < tl->tl_nkp; k++) {
+		len = htonl((uint32_t)tl->tl_kp[k].kf_certlen);
+		if (hmac_sha1_update(h, &len, sizeof(len)) == -1 ||
+		    hmac_sha1_update(h, tl->tl_kp[k].kf_cert,
+		    tl->tl_kp[k].kf_certlen) == -1)
+			rv = -1;
+	}
+	len = htonl((uint32_t)tf->tf_client_calen);
+	if (hmac_sha1_update(h, &len, sizeof(len)) == -1 ||
+	    (tf->tf_client_calen > 0 && hmac_sha1_update(h, tf->tf_client_ca,
+	    tf->tf_client_calen) == -1) ||
+	    hmac_sha1_final(h, sid) == -1)
+		rv = -1;
+	hmac_sha1_free(h);
+	return (rv);
+}
+
+/* TLS-12: the shared session id context and the lifetime, which also
+ * turns tickets on in libtls. */
+static int
+set_tickets(struct tls_config *cfg, const struct relay_tls_files *tf,
+    const struct relay_tls_listen *tl, char *err, size_t errlen)
+{
+	uint8_t		 sid[HMAC_SHA1_LEN];
+
+	if (session_id(tf, tl, sid) == -1) {
+		(void)snprintf(err, errlen, "session tickets: no session id");
+		return (-1);
+	}
+	if (tls_config_set_session_id(cfg, sid, sizeof(sid)) == -1 ||
+	    tls_config_set_session_lifetime(cfg,
+	    RELAY_TLS_TICKET_LIFETIME) == -1) {
 		(void)snprintf(err, errlen, "session tickets: %s",
 		    tls_config_error(cfg));
-	return (rv);
+		return (-1);
+	}
+	return (0);
+}
+
+static int64_t
+ticket_now(void)
+{
+	struct timespec	 ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec);
+}
+
+/* As libtls names its keys: the revision, big-endian, then zeros;
+ * byte 4 tells a process's own key from the parent's. */
+static void
+ticket_name(uint32_t keyrev, int own, uint8_t *name)
+{
+	uint32_t	 n = htonl(keyrev);
+
+	memset(name, 0, TICKET_NAMELEN);
+	memcpy(name, &n, sizeof(n));
+	name[sizeof(n)] = own ? 1 : 0;
+}
+
+/* Appends a key, the oldest going when all places are taken. */
+static void
+ticket_add(const uint8_t *name, const uint8_t *key)
+{
+	struct ticket_key	*tk;
+
+	if (ticket_nkeys == RELAY_TLS_TICKET_KEYS) {
+		memmove(&ticket_keys[0], &ticket_keys[1],
+		    (RELAY_TLS_TICKET_KEYS - 1) * sizeof(ticket_keys[0]));
+		ticket_nkeys--;
+	}
+	tk = &ticket_keys[ticket_nkeys++];
+	memcpy(tk->tk_name, name, sizeof(tk->tk_name));
+	memcpy(tk->tk_key, key, sizeof(tk->tk_key));
+	tk->tk_time = ticket_now();
+}
+
+/*
+ * The key new tickets use.  Before the parent's first key (it follows
+ * each configuration at once) a random one of this process's own:
+ * declining to issue a ticket is no option, as OpenSSL 3.0 then sends
+ * an empty TLS 1.3 ticket, which clients reject.
+ */
+static struct ticket_key *
+ticket_current(void)
+{
+	uint8_t		 name[TICKET_NAMELEN];
+	uint8_t		 key[TLS_TICKET_KEY_SIZE];
+
+	if (ticket_nkeys == 0) {
+		ticket_name(arc4random(), 1, name);
+		arc4random_buf(key, sizeof(key));
+		ticket_add(name, key);
+		explicit_bzero(key, sizeof(key));
+	}
+	return (&ticket_keys[ticket_nkeys - 1]);
+}
+
+/*
+ * OpenSSL's ticket key callback: enc 1 sets up sealing a new ticket
+ * (returns 1), enc 0 opening one named name (1; 2 when its key is not
+ * the current one, so TLS 1.2 sends a new ticket; 0 when the key is
+ * unknown or expired: a full handshake).  -1 is an error.
+ */
+static int
+ticket_cb(SSL *ssl, unsigned char *name, unsigned char *iv,
+    EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
+{
+	static char		 digest[] = "SHA256";
+	struct ticket_key	*tk = NULL;
+	OSSL_PARAM		 params[2];
+	int64_t			 now;
+	int			 i, ivlen;
+
+	(void)ssl;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	    digest, 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (enc) {
+		tk = ticket_current();
+		memcpy(name, tk->tk_name, sizeof(tk->tk_name));
+		ivlen = EVP_CIPHER_get_iv_length(EVP_aes_256_cbc());
+		if (ivlen <= 0 || RAND_bytes(iv, ivlen) != 1 ||
+		    EVP_EncryptInit_ex(cctx, EVP_aes_256_cbc(), NULL,
+		    tk->tk_key, iv) != 1 ||
+		    EVP_MAC_init(hctx, tk->tk_key + TICKET_AESLEN,
+		    sizeof(tk->tk_key) - TICKET_AESLEN, params) != 1)
+			return (-1);
+		return (1);
+	}
+	now = ticket_now();
+	for (i = 0; i < ticket_nkeys; i++)
+		if (memcmp(name, ticket_keys[i].tk_name, TICKET_NAMELEN) ==
+		    0 && now - ticket_keys[i].tk_time <
+		    RELAY_TLS_TICKET_LIFETIME)
+			tk = &ticket_keys[i];
+	if (tk == NULL)
+		return (0);
+	if (EVP_DecryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, tk->tk_key,
+	    iv) != 1 ||
+	    EVP_MAC_init(hctx, tk->tk_key + TICKET_AESLEN,
+	    sizeof(tk->tk_key) - TICKET_AESLEN, params) != 1)
+		return (-1);
+	return (tk == &ticket_keys[ticket_nkeys - 1] ? 1 : 2);
+}
+
+/* ex_data hooks, called for every SSL_CTX the process makes or frees. */
+static void
+ticket_ctx_new(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
+    long argl, void *argp)
+{
+	(void)ptr;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	if (ticket_nctxs < 0)
+		return;
+	/* one more than there is room for: ticket_configure refuses */
+	if (ticket_nctxs < RELAY_TLS_MAXKEYPAIRS)
+		ticket_ctxs[ticket_nctxs] = parent;
+	if (ticket_nctxs <= RELAY_TLS_MAXKEYPAIRS)
+		ticket_nctxs++;
+}
+
+static void
+ticket_ctx_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
+    long argl, void *argp)
+{
+	int	 i;
+
+	(void)ptr;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	for (i = 0; i < ticket_nctxs && i < RELAY_TLS_MAXKEYPAIRS; i++)
+		if (ticket_ctxs[i] == parent)
+			ticket_ctxs[i] = NULL;
+}
+
+/*
+ * tls_configure() for a server with tickets on, then ticket_cb in
+ * every SSL_CTX it made (the first one seals and opens the tickets;
+ * the others serve SNI).  0, or -1 with err set.
+ */
+static int
+ticket_configure(struct tls *ctx, struct tls_config *cfg, char *err,
+    size_t errlen)
+{
+	int	 i, n, rv;
+
+	if (ticket_exidx == -1 && (ticket_exidx = SSL_CTX_get_ex_new_index(0,
+	    NULL, ticket_ctx_new, NULL, ticket_ctx_free)) == -1) {
+		(void)snprintf(err, errlen, "session tickets: no ex_data "
+		    "index");
+		return (-1);
+	}
+	ticket_nctxs = 0;
+	rv = tls_configure(ctx, cfg);
+	n = ticket_nctxs;
+	ticket_nctxs = -1;
+	if (rv == -1) {
+		(void)snprintf(err, errlen, "tls_configure: %s",
+		    tls_error(ctx));
+		return (-1);
+	}
+	if (n == 0 || n > RELAY_TLS_MAXKEYPAIRS || ticket_ctxs[0] == NULL) {
+		(void)snprintf(err, errlen, "session tickets: libtls made %d "
+		    "SSL contexts, expected 1-%d", n, RELAY_TLS_MAXKEYPAIRS);
+		return (-1);
+	}
+	for (i = 0; i < n; i++)
+		if (ticket_ctxs[i] != NULL &&
+		    SSL_CTX_set_tlsext_ticket_key_evp_cb(ticket_ctxs[i],
+		    ticket_cb) != 1) {
+			(void)snprintf(err, errlen, "session tickets: no "
+			    "ticket callback");
+			return (-1);
+		}
+	return (0);
 }
 
 struct tls_config *
@@ -835,7 +1139,8 @@ relay_tls_server_config_listen(const struct relay_tls_files *tf,
 	else
 		tls_config_prefer_ciphers_client(cfg);
 	/* TLS-12: libtls leaves tickets off without a lifetime */
-	if (pr != NULL && pr->p_tickets && set_tickets(cfg, err, errlen) == -1)
+	if (pr != NULL && pr->p_tickets &&
+	    set_tickets(cfg, tf, tl, err, errlen) == -1)
 		goto fail;
 	return (cfg);
  fail:
@@ -858,7 +1163,12 @@ relay_tls_server(const struct relay_tls_files *tf,
 		(void)snprintf(err, errlen, "tls_server: out of memory");
 		goto fail;
 	}
-	if (tls_configure(ctx, cfg) == -1) {
+	if (pr != NULL && pr->p_tickets) {
+		if (ticket_configure(ctx, cfg, err, errlen) == -1) {
+			tls_free(ctx);
+			ctx = NULL;
+		}
+	} else if (tls_configure(ctx, cfg) == -1) {
 		(void)snprintf(err, errlen, "tls_configure: %s",
 		    tls_error(ctx));
 		tls_free(ctx);
@@ -869,6 +1179,40 @@ relay_tls_server(const struct relay_tls_files *tf,
 	tls_config_clear_keys(cfg);
 	tls_config_free(cfg);
 	return (ctx);
+}
+
+void
+relay_tls_server_free(struct tls *ctx)
+{
+	tls_free(ctx);
+}
+
+int
+relay_tls_ticket_key(uint32_t keyrev, const uint8_t *key, size_t keylen,
+    char *err, size_t errlen)
+{
+	uint8_t		 name[TICKET_NAMELEN];
+	int		 i;
+
+	if (keylen != TLS_TICKET_KEY_SIZE) {
+		(void)snprintf(err, errlen, "ticket key %u: %zu bytes, "
+		    "expected %d", keyrev, keylen, TLS_TICKET_KEY_SIZE);
+		return (-1);
+	}
+	ticket_name(keyrev, 0, name);
+	for (i = 0; i < ticket_nkeys; i++) {
+		if (memcmp(ticket_keys[i].tk_name, name, sizeof(name)) != 0)
+			continue;
+		/* the newest again: sent after each configuration */
+		if (i == ticket_nkeys - 1 &&
+		    hmac_cmp(ticket_keys[i].tk_key, key, keylen) == 0)
+			return (0);
+		(void)snprintf(err, errlen, "ticket key %u: revision already "
+		    "used", keyrev);
+		return (-1);
+	}
+	ticket_add(name, key);
+	return (0);
 }
 
 struct tls_config *

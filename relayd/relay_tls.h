@@ -14,14 +14,23 @@
  * from another process) and builds its libtls configurations from
  * memory.  Relay processes never open a key file.
  *
- * Where the private key lives: tls_config_set_keypair_mem() hands the
- * key to OpenSSL, so the parsed key stays in the relay process's
- * SSL_CTX for as long as the relay serves.  Only the PEM copies are
- * wiped: relay_tls_server() calls tls_config_clear_keys() once
- * tls_configure() has read them, and the relay zeroes its own copy
- * with relay_tls_files_clear_keys() or relay_tls_files_free().  The
- * ca-process variant (PRIV-5: RSA/EC methods in the relay that forward
- * private operations to a ca process) is a later step.
+ * Where the private key lives (PRIV-5): in the ca processes only.  The
+ * parent replaces each key in tf with a stand-in that has the public
+ * half alone (ca_split, ca.h) before packing it for the relays; the
+ * relays' RSA/EC methods send private operations to their ca process.
+ * relay_tls_server() still clears the PEM copies once tls_configure()
+ * has read them.
+ *
+ * Session tickets (TLS-12): the parent makes the ticket key, a new one
+ * every RELAY_TLS_TICKET_LIFETIME / 4, and sends it to every relay
+ * process (relay_tls_ticket_key), so a ticket one process issued
+ * resumes on any other.  A relay process keeps the last
+ * RELAY_TLS_TICKET_KEYS keys, each good for the lifetime, in one place
+ * that every server context with tickets on reads at each handshake,
+ * so a key serves the moment it arrives, in old contexts and new.
+ * The session id context, which OpenSSL also checks on resumption, is
+ * derived from the listener's certificates and client CA, so it is
+ * the same in every process and changes when those do.
  *
  * Default file names (REL-16, TLS-4/5), under sslroot ("/etc/ssl"):
  *	SSLROOT/NAME:PORT.crt, SSLROOT/private/NAME:PORT.key,
@@ -42,6 +51,7 @@ struct tls_config;
 #define RELAY_TLS_MAXFILE	(1024 * 1024)	/* one PEM or DER file */
 #define RELAY_TLS_MAXKEYPAIRS	64		/* per listener */
 #define RELAY_TLS_TICKET_LIFETIME 7200		/* s, TLS-12 */
+#define RELAY_TLS_TICKET_KEYS	4		/* kept, as libtls does */
 
 /* One keypair: PEM certificate chain, PEM key, optional OCSP DER. */
 struct relay_tls_keypair {
@@ -70,12 +80,18 @@ struct relay_tls_files {
 	size_t		 tf_calen;
 	uint8_t		*tf_client_ca;		/* "client ca"; owned */
 	size_t		 tf_client_calen;
+	/* REL-18: "ca cert", "ca key" (in relays, a stand-in); owned */
+	uint8_t		*tf_cacert;
+	size_t		 tf_cacertlen;
+	uint8_t		*tf_cakey;
+	size_t		 tf_cakeylen;
 };
 
 /*
  * Parent: reads the keypairs of every TLS listener of rl (proto may be
- * NULL: no keypairs named), the "ca file" when a forward uses TLS and
- * the "client ca" when a listener does.  sslroot NULL means /etc/ssl.
+ * NULL: no keypairs named), the "ca file" when a forward uses TLS, the
+ * "client ca" when a listener does, and "ca cert" and "ca key" when
+ * both do (inspection, REL-18).  sslroot NULL means /etc/ssl.
  * Key files readable by others are refused.  Returns 0, or -1 with tf
  * empty and err naming the relay and every path tried (also logged).
  */
@@ -117,9 +133,21 @@ struct tls_config *relay_tls_server_config_listen(
 	    const struct relay_tls_files *, const struct rd_protocol *,
 	    int listen, char *err, size_t errlen);
 /* A configured tls_server() context for rl_listen[listen]; keys in the
- * config are cleared before it returns. */
+ * config are cleared before it returns.  Released with
+ * relay_tls_server_free(). */
 struct tls *relay_tls_server(const struct relay_tls_files *,
 	    const struct rd_protocol *, int listen, char *err, size_t errlen);
+/* Frees a relay_tls_server() context (NULL is fine). */
+void	 relay_tls_server_free(struct tls *);
+
+/*
+ * Relay: a ticket key from the parent (TLS-12), sealing new tickets
+ * from now on; the previous ones still open theirs.  The newest key
+ * again changes nothing.  Returns 0, or -1 with err set: a key of the
+ * wrong length, or a revision already seen with other bytes.
+ */
+int	 relay_tls_ticket_key(uint32_t keyrev, const uint8_t *key,
+	    size_t keylen, char *err, size_t errlen);
 
 /*
  * Relay: the config for "forward with tls" (REL-17): with "ca file" the

@@ -31,6 +31,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "ca.h"
 #include "carpclient.h"
 #include "log.h"
 #include "priv.h"
@@ -315,6 +316,9 @@ parent_cleanup(void)
 	for (i = 0; i < pa->pa_relays.rpa_n; i++)
 		if (pa->pa_relays.rpa_pids[i] > 0)
 			(void)kill(pa->pa_relays.rpa_pids[i], SIGTERM);
+	for (i = 0; i < pa->pa_relays.rpa_n; i++)
+		if (pa->pa_relays.rpa_ca_pids[i] > 0)
+			(void)kill(pa->pa_relays.rpa_ca_pids[i], SIGTERM);
 	(void)unlink(pa->pa_sockpath);
 }
 
@@ -466,7 +470,7 @@ parent_dispatch_pfe(struct chan *ch, struct msg *m, void *arg)
 	struct m_demote		 md;
 	struct rd_redirect	*r;
 	char			 path[1024];
-	int			 v;
+	int			 v, i;
 
 	(void)ch;
 	switch (m->m_type) {
@@ -521,6 +525,9 @@ parent_dispatch_pfe(struct chan *ch, struct msg *m, void *arg)
 		if ((v = chan_recv_verbose(m)) == -1)
 			goto bad;
 		chan_send(&pa->pa_hce, M_LOG_VERBOSE, &v, sizeof(v));
+		for (i = 0; i < pa->pa_relays.rpa_n; i++)
+			chan_send(&pa->pa_relays.rpa_cas[i], M_LOG_VERBOSE,
+			    &v, sizeof(v));
 		break;
 	case M_STOP:
 		log_info("stop requested through the control socket");
@@ -739,7 +746,7 @@ parent_sig(int sig, short ev, void *arg)
 	}
 }
 
-enum child_kind { CHILD_PFE, CHILD_HCE, CHILD_RELAY };
+enum child_kind { CHILD_PFE, CHILD_HCE, CHILD_RELAY, CHILD_CA };
 
 /* Forks a child that keeps only the descriptors in keep. */
 static pid_t
@@ -767,9 +774,12 @@ start_child(struct parent *pa, const char *name, enum child_kind kind,
 		    pa->pa_sockpath, log_getverbose());
 	case CHILD_HCE:
 		hce_main(pa->pa_conf, keep[0], keep[1], log_getverbose());
+	case CHILD_CA:
+		conf_free(pa->pa_conf);
+		ca_main(index, keep[0], keep[1], log_getverbose());
 	case CHILD_RELAY:
 	default:
-		relay_main(pa->pa_conf, index, keep[0], keep[1],
+		relay_main(pa->pa_conf, index, keep[0], keep[1], keep[2],
 		    log_getverbose());
 	}
 }
@@ -843,6 +853,8 @@ main(int argc, char *argv[])
 	int			 pp[2], ph[2], ps[2], nrelay;
 	int			 pr[RELAYD_PREFORK_MAX][2];
 	int			 fr[RELAYD_PREFORK_MAX][2];
+	int			 pc[RELAYD_PREFORK_MAX][2];
+	int			 rc[RELAYD_PREFORK_MAX][2];
 
 	TAILQ_INIT(&pa.pa_scripts);
 	TAILQ_INIT(&pa.pa_relays.rpa_socks);
@@ -925,16 +937,20 @@ main(int argc, char *argv[])
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ps) == -1)
 		fatal("socketpair");
 	/* Relay processes (PRIV-4): a channel to the parent and one to the
-	 * pfe each.  Their number is fixed at start (prefork). */
+	 * pfe each, and each its ca process (PRIV-5), which has a channel
+	 * to the parent.  Their number is fixed at start (prefork). */
 	nrelay = pa.pa_conf->c_prefork;
 	for (i = 0; i < nrelay; i++)
 		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
 		    pr[i]) == -1 || socketpair(AF_UNIX, SOCK_SEQPACKET |
-		    SOCK_CLOEXEC, 0, fr[i]) == -1)
+		    SOCK_CLOEXEC, 0, fr[i]) == -1 || socketpair(AF_UNIX,
+		    SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pc[i]) == -1 ||
+		    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+		    rc[i]) == -1)
 			fatal("socketpair");
 	{
-		int all[6 + 4 * RELAYD_PREFORK_MAX], nall = 0;
-		int kp[2 + RELAYD_PREFORK_MAX], kh[2], kr[2];
+		int all[6 + 8 * RELAYD_PREFORK_MAX], nall = 0;
+		int kp[2 + RELAYD_PREFORK_MAX], kh[2], kr[3], kc[2];
 
 		all[nall++] = pp[0]; all[nall++] = pp[1];
 		all[nall++] = ph[0]; all[nall++] = ph[1];
@@ -944,6 +960,8 @@ main(int argc, char *argv[])
 		for (i = 0; i < nrelay; i++) {
 			all[nall++] = pr[i][0]; all[nall++] = pr[i][1];
 			all[nall++] = fr[i][0]; all[nall++] = fr[i][1];
+			all[nall++] = pc[i][0]; all[nall++] = pc[i][1];
+			all[nall++] = rc[i][0]; all[nall++] = rc[i][1];
 			kp[2 + i] = fr[i][0];
 		}
 		kh[0] = ph[1];
@@ -955,8 +973,13 @@ main(int argc, char *argv[])
 		for (i = 0; i < nrelay; i++) {
 			kr[0] = pr[i][1];
 			kr[1] = fr[i][1];
+			kr[2] = rc[i][0];
 			pa.pa_relays.rpa_pids[i] = start_child(&pa, "relay",
-			    CHILD_RELAY, i, kr, 2, all, nall);
+			    CHILD_RELAY, i, kr, 3, all, nall);
+			kc[0] = pc[i][1];
+			kc[1] = rc[i][1];
+			pa.pa_relays.rpa_ca_pids[i] = start_child(&pa, "ca",
+			    CHILD_CA, i, kc, 2, all, nall);
 		}
 	}
 	(void)close(pp[1]);
@@ -967,6 +990,9 @@ main(int argc, char *argv[])
 		(void)close(pr[i][1]);
 		(void)close(fr[i][0]);
 		(void)close(fr[i][1]);
+		(void)close(pc[i][1]);
+		(void)close(rc[i][0]);
+		(void)close(rc[i][1]);
 	}
 	pa.pa_relays.rpa_n = nrelay;
 	the_parent = &pa;
@@ -982,7 +1008,9 @@ main(int argc, char *argv[])
 		fatalx("channels");
 	for (i = 0; i < nrelay; i++)
 		if (chan_init(&pa.pa_relays.rpa_chans[i], pa.pa_base,
-		    pr[i][0], "relay", parent_dispatch_relay, &pa) == -1)
+		    pr[i][0], "relay", parent_dispatch_relay, &pa) == -1 ||
+		    chan_init(&pa.pa_relays.rpa_cas[i], pa.pa_base, pc[i][0],
+		    "ca", parent_dispatch_relay, &pa) == -1)
 			fatalx("channels");
 	{
 		struct relay_prep	 rprep;
@@ -993,6 +1021,7 @@ main(int argc, char *argv[])
 			fatalx("%s", err);
 		relay_send(&pa.pa_relays, pa.pa_conf, pa.pa_gen, &rprep);
 	}
+	relay_tickets_start(&pa.pa_relays, pa.pa_base);
 	for (i = 0; i < 4; i++) {
 		sigev[i] = evsignal_new(pa.pa_base, sigs[i], parent_sig, &pa);
 		if (sigev[i] == NULL || evsignal_add(sigev[i], NULL) == -1)

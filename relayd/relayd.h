@@ -400,8 +400,11 @@ enum relayd_msg {
 	M_RELAY_SESSIONS,	/* pfe -> relay: uint32_t request id;
 				   relay -> pfe: m_relay_sessions */
 	M_RELAY_STATS,		/* relay -> pfe: m_relay_stats */
-	M_RELAY_TSOCK		/* relay -> parent: m_relay_tsock;
+	M_RELAY_TSOCK,		/* relay -> parent: m_relay_tsock;
 				   parent -> relay: m_relay_tsock + fd */
+	M_CA_KEYS,		/* parent -> ca: m_relay_tls + chunk */
+	M_CA_COMMIT,		/* parent -> ca: uint32_t generation */
+	M_RELAY_TICKET,		/* parent -> relay: m_relay_ticket */
 };
 
 /*
@@ -474,6 +477,13 @@ struct m_relay_tls {
 	uint32_t	 mt_off;		/* of this chunk */
 };
 
+/* TLS-12: a session ticket key, the same in every relay process; the
+ * parent makes a new one every RELAY_TLS_TICKET_LIFETIME / 4. */
+struct m_relay_ticket {
+	uint32_t	 tk_keyrev;		/* names the key in a ticket */
+	uint8_t		 tk_key[48];		/* TLS_TICKET_KEY_SIZE */
+};
+
 /* REL-6: a socket bound to the client's address (IP_TRANSPARENT needs
  * CAP_NET_ADMIN, so the parent makes it); no fd in the reply: refused. */
 struct m_relay_tsock {
@@ -513,16 +523,42 @@ struct m_relay_sessions {
 	struct m_session rs_s[RELAY_SESSIONS_MAX];
 };
 
-/* Sessions a relay process started in the last interval, per relay. */
-#define RELAY_STATS_MAX	((MSG_MAXLEN - 8) / 16)
+/*
+ * What a relay refused or could not do (CTL-5), counted by the relay
+ * processes, summed by the pfe and shown by relayctl show relays under
+ * the names of pfe.c's rctr_names.
+ */
+enum relay_ctr {
+	RCTR_BAD_REQUEST = 0,	/* request head refused 400 */
+	RCTR_TOO_LONG,		/* 413: head over headerlen */
+	RCTR_TOO_MANY,		/* 431: over maxheaders */
+	RCTR_OTHER,		/* 403 websocket, 405, 500 method, 501, 505 */
+	RCTR_TIMEOUT,		/* 408: head not complete in time */
+	RCTR_BAD_CHUNK,		/* 400: bad chunked request body */
+	RCTR_EDIT,		/* a rule's edit made a head too large */
+	RCTR_SMUGGLE,		/* Content-Length with Transfer-Encoding:
+				   passed as chunked, then closed */
+	RCTR_BLOCKED,		/* a block rule */
+	RCTR_CONNECT,		/* backend connect failed or timed out */
+	RCTR_NO_BACKEND,	/* none to connect to (503) */
+	RCTR_BAD_RESPONSE,	/* backend head or chunk refused (502) */
+	RCTR_EARLY_CLOSE,	/* backend closed before its response (502) */
+	RELAY_NCTR
+};
+
+/* Per relay: sessions started and counters since the last report
+ * (every interval, and a second after a counter moved). */
+struct m_relay_stat {
+	uint32_t	 relay;
+	uint32_t	 active;
+	uint64_t	 count;
+	uint64_t	 ctr[RELAY_NCTR];
+};
+#define RELAY_STATS_MAX	((MSG_MAXLEN - 8) / sizeof(struct m_relay_stat))
 struct m_relay_stats {
 	uint32_t	 st_gen;
 	uint32_t	 st_n;
-	struct {
-		uint32_t	 relay;
-		uint32_t	 active;
-		uint64_t	 count;
-	}		 st_r[RELAY_STATS_MAX];
+	struct m_relay_stat st_r[RELAY_STATS_MAX];
 };
 
 #endif /* RELAYD_H */

@@ -42,7 +42,12 @@ def main(argv):
     ap.add_argument("--hold", type=float, default=0.0,
         help="keep the connection open this long after sending")
     a = ap.parse_args(argv)
-    data = bytes.fromhex(a.data)
+    if a.data.startswith("@"):
+        # a request too large for an argument: its bytes in a file
+        with open(a.data[1:], "rb") as f:
+            data = f.read()
+    else:
+        data = bytes.fromhex(a.data)
     res = {"recv": "", "closed": False, "error": None}
     deadline = time.monotonic() + a.maxtime
     got = b""

@@ -625,6 +625,23 @@ class Relayd(labmod.Daemon):
         return total
 
 
+def children(d, name):
+    """Pids of relayd d's children whose name is NAME N (relay, ca)."""
+    out = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/status" % pid) as f:
+                st = f.read()
+        except OSError:
+            continue
+        if re.search(r"^PPid:\s*%d$" % d.proc.pid, st, re.M) and \
+                re.search(r"^Name:\s*%s \d+$" % name, st, re.M):
+            out.append(int(pid))
+    return sorted(out)
+
+
 def start_scene(rl, relayd, conf=None, up=SERVER_IPS, timeout=15):
     """relayd on rl's box with conf (relayd_conf() by default), waited
     until every host in up is up; returns the Relayd."""

@@ -419,6 +419,66 @@ test_relay_statistics_are_summed_over_the_relay_processes(void **state)
 }
 
 static void
+test_nonzero_relay_counters_follow_the_statistics(void **state)
+{
+	char	*out;
+	int	 rv;
+
+	(void)state;
+	out = render(SHOW_RELAYS, 0, "["
+	    "{\"type\":\"relay\",\"id\":1,\"name\":\"www\","
+	    "\"status\":\"active\",\"stats\":{\"total\":9,\"last\":9,"
+	    "\"last_hour\":9,\"last_day\":9},\"counters\":{"
+	    "\"bad_request\":2,\"too_long\":1,\"too_many\":1,"
+	    "\"other\":1,\"timeout\":1,\"bad_chunk\":1,\"edit\":1,"
+	    "\"smuggle\":1,\"blocked\":3,\"connect\":4,"
+	    "\"no_backend\":5,\"bad_response\":6,\"early_close\":7}},"
+	    "{\"type\":\"relay\",\"id\":2,\"name\":\"quiet\","
+	    "\"status\":\"active\",\"counters\":{\"bad_request\":0,"
+	    "\"blocked\":2,\"connect\":-1,\"timeout\":\"x\"}}]", &rv);
+	assert_int_equal(rv, 0);
+	assert_string_equal(out,
+	    "1   \trelay   \twww                     \t       \tactive\n"
+	    PAD "total: 9 sessions\n"
+	    PAD "last: 9/60s 9/h 9/d sessions\n"
+	    PAD "average: 0/60s 0/h 0/d sessions\n"
+	    PAD "refused: 2 bad requests (400)\n"
+	    PAD "refused: 1 heads too long (413)\n"
+	    PAD "refused: 1 heads with too many headers (431)\n"
+	    PAD "refused: 1 other requests (403, 405, 500, 501, 505)\n"
+	    PAD "refused: 1 heads not complete in time (408)\n"
+	    PAD "refused: 1 bad chunked bodies (400)\n"
+	    PAD "refused: 1 heads a rule's edit made too large\n"
+	    PAD "defused: 1 requests with Content-Length and "
+	    "Transfer-Encoding\n"
+	    PAD "blocked: 3 by rules\n"
+	    PAD "backend: 4 connects failed\n"
+	    PAD "backend: 5 sessions with none available\n"
+	    PAD "backend: 6 bad responses (502)\n"
+	    PAD "backend: 7 closed before the response (502)\n"
+	    "2   \trelay   \tquiet                   \t       \tactive\n"
+	    PAD "blocked: 2 by rules\n");
+	free(out);
+}
+
+static void
+test_relay_counters_stay_out_of_the_summary(void **state)
+{
+	char	*out;
+	int	 rv;
+
+	(void)state;
+	out = render(SHOW_SUMMARY, 0, "["
+	    "{\"type\":\"relay\",\"id\":1,\"name\":\"www\","
+	    "\"status\":\"active\",\"counters\":{\"bad_request\":2}}]",
+	    &rv);
+	assert_int_equal(rv, 0);
+	assert_string_equal(out,
+	    "1   \trelay   \twww                     \t       \tactive\n");
+	free(out);
+}
+
+static void
 test_routers_show_rtable_rtlabel_and_routes(void **state)
 {
 	char	*out;
@@ -865,6 +925,9 @@ main(void)
 		    test_statistics_lines_appear_for_a_nonzero_total),
 		cmocka_unit_test(
 		    test_relay_statistics_are_summed_over_the_relay_processes),
+		cmocka_unit_test(
+		    test_nonzero_relay_counters_follow_the_statistics),
+		cmocka_unit_test(test_relay_counters_stay_out_of_the_summary),
 		cmocka_unit_test(test_routers_show_rtable_rtlabel_and_routes),
 		cmocka_unit_test(
 		    test_sessions_print_two_lines_with_hours_past_99_and_tag),
