@@ -367,7 +367,10 @@ class Bench:
 			tls_proto = ("http protocol \"pt\" {\n"
 			    "%s"
 			    "\ttls { keypair \"bench\" cert \"%s\" key \"%s\" }\n"
-			    "}\n" % (tcp, self.cert, self.key))
+			    "%s"
+			    "}\n" % (tcp, self.cert, self.key,
+			    "" if self.args.no_tickets else
+			    "\ttls session tickets\n"))
 			tls_relay = ("relay \"rt\" {\n"
 			    "\tlisten on %s port %d tls\n"
 			    "\tprotocol \"pt\"\n"
@@ -771,7 +774,9 @@ METHOD = """How it is measured:
   "p" { }` (no rules), `relay "r" { listen on 203.0.113.1 port 80;
   protocol "p"; forward to <be> port 8080 check tcp }`, and for TLS a
   second relay `listen on ... port 443 tls` with a protocol holding
-  `tls { keypair "bench" cert "..." key "..." }`; relayd (tcp) omits the
+  `tls { keypair "bench" cert "..." key "..." }` and `tls session
+  tickets` (`--no-tickets` leaves them off, OpenBSD's default); relayd
+  (tcp) omits the
   protocol.  relayd ties each client connection to one backend
   connection, as OpenBSD's does.  HAProxy: `mode http`, `nbthread 1`,
   one frontend with `bind :80` and `bind :443 ssl crt`, default reuse
@@ -792,9 +797,12 @@ METHOD = """How it is measured:
   request.  CPU 0 busy is CPU 0's whole busy share (from /proc/stat):
   near 100 % means the client and the origin were the bound, not the
   proxy.
-- wrk counts a request done when the whole answer arrived; TLS cells
-  with a new connection per request pay a full handshake each (wrk
-  does not resume sessions).
+- wrk counts a request done when the whole answer arrived.  In TLS
+  cells with a new connection per request wrk offers the session of
+  the connection before (SSL_clear keeps it), so a proxy that resumes
+  pays a resumed handshake, one that does not a full one: HAProxy
+  (session cache and tickets) and nginx (tickets) resume by default,
+  relayd with `tls session tickets`.
 """
 
 
@@ -819,6 +827,9 @@ def main():
 	    "OpenBSD's; HAProxy and nginx listen here with 4096); 0 for "
 	    "none, and then relayd (tcp) has no protocol at all")
 	ap.add_argument("--no-pin", action="store_true")
+	ap.add_argument("--no-tickets", action="store_true",
+	    help="leave relayd's session tickets off (OpenBSD's default): "
+	    "its TLS handshakes are then all full ones")
 	ap.add_argument("--logs", metavar="DIR",
 	    help="keep configs and logs under DIR")
 	ap.add_argument("--no-write", action="store_true",

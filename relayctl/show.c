@@ -416,6 +416,8 @@ show_counters(FILE *fp, const json_t *ctr)
 		{ "bad_response", "backend", "bad responses (502)" },
 		{ "early_close", "backend",
 		    "closed before the response (502)" },
+		{ "tls", "refused", "TLS handshakes" },
+		{ "backend_tls", "backend", "TLS handshakes failed" },
 	};
 	uint64_t	 n;
 	size_t		 i;

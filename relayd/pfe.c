@@ -69,6 +69,8 @@ static const char *const rctr_names[] = {
 	[RCTR_NO_BACKEND] = "no_backend",
 	[RCTR_BAD_RESPONSE] = "bad_response",
 	[RCTR_EARLY_CLOSE] = "early_close",
+	[RCTR_TLS] = "tls",
+	[RCTR_BACKEND_TLS] = "backend_tls",
 };
 _Static_assert(sizeof(rctr_names) / sizeof(rctr_names[0]) == RELAY_NCTR,
     "a name for every relay counter");

@@ -272,6 +272,10 @@ conn_read(struct rsession *s, struct rconn *c)
 		if (n == -1) {
 			log_debug("session %u: %s: %s", s->s_id, side(s, c),
 			    tls_error(c->c_tls));
+			/* no version yet: the handshake failed */
+			if (tls_conn_version(c->c_tls) == NULL)
+				relay_count(s, c == &s->s_c ? RCTR_TLS :
+				    RCTR_BACKEND_TLS);
 			c->c_eof = 1;
 			return (0);
 		}
@@ -1113,7 +1117,7 @@ inspect_step(evutil_socket_t fd, short what, void *arg)
 	if (rv == -1) {
 		log_warnx("session %u: inspection: backend handshake: %s",
 		    s->s_id, tls_error(s->s_b.c_tls));
-		relay_count(s, RCTR_CONNECT);
+		relay_count(s, RCTR_BACKEND_TLS);
 		relay_close(s, "backend TLS handshake");
 		return;
 	}
@@ -1124,6 +1128,7 @@ inspect_step(evutil_socket_t fd, short what, void *arg)
 	    tls_accept_socket(ctx, &s->s_c.c_tls, s->s_c.c_fd) == -1) {
 		log_warnx("session %u: inspection: %s", s->s_id, ctx != NULL ?
 		    tls_error(ctx) : err);
+		relay_count(s, RCTR_TLS);
 		relay_close(s, "TLS inspection");
 		return;
 	}

@@ -543,6 +543,8 @@ enum relay_ctr {
 	RCTR_NO_BACKEND,	/* none to connect to (503) */
 	RCTR_BAD_RESPONSE,	/* backend head or chunk refused (502) */
 	RCTR_EARLY_CLOSE,	/* backend closed before its response (502) */
+	RCTR_TLS,		/* client TLS handshake failed */
+	RCTR_BACKEND_TLS,	/* backend TLS handshake failed */
 	RELAY_NCTR
 };
 

@@ -12,6 +12,7 @@ cannot keep that way is refused with its name before anything changes.
 import os
 import re
 import subprocess
+import time
 
 from lab import PYTHON, wait_until
 from relayd_lab import VIP, children
@@ -297,3 +298,35 @@ def test_tls_inspection_serves_the_servers_certificate_signed_by_the_ca(
     for pid in children(d, "relay"):
         assert not memory_holds(pid, pats), pid
     assert all(memory_holds(pid, pats) for pid in children(d, "ca"))
+
+
+def test_failed_tls_handshakes_are_counted_on_their_relay(relayd_lab,
+        relayd):
+    """A client that speaks plain HTTP to a TLS listener, and one that
+    offers only TLS 1.2 to a listener with TLS 1.3 alone, each fail
+    their handshake and count once as "tls"; a good client is served
+    after them."""
+    import json
+    rl = relayd_lab
+    certs = mixed_certs(rl)
+    d = relayd(rl.box, tls_conf(rl, certs["a.example"],
+        certs["b.example"]).replace(
+        '\tmatch response header set "X-Front" value "tls"',
+        '\tmatch response header set "X-Front" value "tls"\n'
+        "\ttls { no tlsv1.2 }"))
+    d.wait_states({ip: "up" for ip in WEB}, 15)
+    r = client(rl, get(b"/"), port=443)
+    assert responses(r["recv"]) == [], r
+    assert probe(rl, "a.example", "1.2")["error"] is not None
+    assert probe(rl, "a.example", "1.3")["status"] == "200"
+
+    def tls_count():
+        for i in d.items("relays"):
+            if i.get("name") == "front":
+                return i["counters"]["tls"]
+        return None
+    wait_until(lambda: tls_count() == 2, 10,
+        desc=lambda: json.dumps(d.items("relays")))
+    time.sleep(1.5)
+    assert tls_count() == 2
+    assert "refused: 2 TLS handshakes" in d.text("relays")

@@ -22,7 +22,7 @@ from test_relayd_relays import (CLIENT, WEB, client, get, relay_conf,
 PAD = "\t        \t"
 KEYS = ("bad_request", "too_long", "too_many", "other", "timeout",
     "bad_chunk", "edit", "smuggle", "blocked", "connect", "no_backend",
-    "bad_response", "early_close")
+    "bad_response", "early_close", "tls", "backend_tls")
 GONE = "198.51.100.99"     # no such host: its check fails
 
 

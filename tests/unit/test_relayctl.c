@@ -432,7 +432,8 @@ test_nonzero_relay_counters_follow_the_statistics(void **state)
 	    "\"bad_request\":2,\"too_long\":1,\"too_many\":1,"
 	    "\"other\":1,\"timeout\":1,\"bad_chunk\":1,\"edit\":1,"
 	    "\"smuggle\":1,\"blocked\":3,\"connect\":4,"
-	    "\"no_backend\":5,\"bad_response\":6,\"early_close\":7}},"
+	    "\"no_backend\":5,\"bad_response\":6,\"early_close\":7,"
+	    "\"tls\":8,\"backend_tls\":9}},"
 	    "{\"type\":\"relay\",\"id\":2,\"name\":\"quiet\","
 	    "\"status\":\"active\",\"counters\":{\"bad_request\":0,"
 	    "\"blocked\":2,\"connect\":-1,\"timeout\":\"x\"}}]", &rv);
@@ -456,6 +457,8 @@ test_nonzero_relay_counters_follow_the_statistics(void **state)
 	    PAD "backend: 5 sessions with none available\n"
 	    PAD "backend: 6 bad responses (502)\n"
 	    PAD "backend: 7 closed before the response (502)\n"
+	    PAD "refused: 8 TLS handshakes\n"
+	    PAD "backend: 9 TLS handshakes failed\n"
 	    "2   \trelay   \tquiet                   \t       \tactive\n"
 	    PAD "blocked: 2 by rules\n");
 	free(out);
