@@ -49,6 +49,8 @@ static void	 relay_pump(struct rsession *, struct rconn *);
 static void	 relay_check_done(struct rsession *);
 static void	 gen_unref(struct relay_proc *, struct relay_gen *);
 static void	 session_free(evutil_socket_t, short, void *);
+static void	 af_translate(const struct rd_relay_fwd *,
+		    struct sockaddr_storage *);
 static struct rtls *relay_tls_of(struct relay_gen *, uint32_t);
 
 static void
@@ -918,6 +920,7 @@ relay_connect_backend(struct rsession *s, const char *table)
 		default:
 			continue;
 		}
+		af_translate(f, &ss);
 		ss_setport(&ss, port);
 		if (f->f_transparent && ss.ss_family == s->s_src.ss_family) {
 			/* REL-6: the parent makes the socket; the connect
@@ -939,6 +942,38 @@ relay_connect_backend(struct rsession *s, const char *table)
 			return (0);
 	}
 	return (-1);
+}
+
+/*
+ * REL-10/11: "inet" takes an IPv6 destination's last 32 bits as the
+ * IPv4 address; "inet6 prefix" puts an IPv4 destination after the
+ * prefix's first 96 bits.  Other families pass as they are.
+ */
+static void
+af_translate(const struct rd_relay_fwd *f, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in	 sin;
+	struct sockaddr_in6	 sin6;
+
+	if (f->f_af == AF_INET && ss->ss_family == AF_INET6) {
+		memcpy(&sin6, ss, sizeof(sin6));
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = sin6.sin6_port;
+		memcpy(&sin.sin_addr, sin6.sin6_addr.s6_addr + 12, 4);
+		memset(ss, 0, sizeof(*ss));
+		memcpy(ss, &sin, sizeof(sin));
+	} else if (f->f_af == AF_INET6 && ss->ss_family == AF_INET &&
+	    f->f_prefix.a_af == AF_INET6) {
+		memcpy(&sin, ss, sizeof(sin));
+		memset(&sin6, 0, sizeof(sin6));
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_port = sin.sin_port;
+		memcpy(sin6.sin6_addr.s6_addr, f->f_prefix.a_u.raw, 12);
+		memcpy(sin6.sin6_addr.s6_addr + 12, &sin.sin_addr, 4);
+		memset(ss, 0, sizeof(*ss));
+		memcpy(ss, &sin6, sizeof(sin6));
+	}
 }
 
 /* The parent's transparent socket for a session that asked. */

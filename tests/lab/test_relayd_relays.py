@@ -594,6 +594,53 @@ def test_forward_to_destination_serves_flows_an_nft_tproxy_rule_diverts(
     assert body.startswith(b"s1\n") and b"X-Relay: hakit" in body, raw
 
 
+def test_inet6_prefix_maps_an_ipv4_destination_to_ipv6(relayd_lab, relayd):
+    """REL-11: a diverted flow for s1's IPv4 address reaches s1 over
+    IPv6 at the prefix's first 96 bits and the IPv4 address's 32
+    (2001:db8:2::/96 and 198.51.100.11 make 2001:db8:2::c633:640b)."""
+    import ipaddress
+    rl = relayd_lab
+    box = rl.box
+    s1 = SERVER_IPS[0]
+    v6 = str(ipaddress.IPv6Address(int(ipaddress.IPv6Address(
+        "2001:db8:2::")) | int(ipaddress.IPv4Address(s1))))
+    assert v6 == "2001:db8:2::c633:640b"
+    box.run(["ip", "-6", "addr", "add", "2001:db8:2::1/64", "dev", "eth2",
+        "nodad"])
+    srv = rl.servers[0]
+    srv.run(["ip", "-6", "addr", "add", v6 + "/64", "dev", "eth1",
+        "nodad"])
+    ctl = rl.lab.path("s1v6.mode")
+    with open(ctl, "w") as f:
+        f.write("ok\n")
+    srv.popen([PYTHON, os.path.join(HERE, "websrv.py"), "--name", "s1v6",
+        "--addr", v6, "--http", "8080", "--ctl", ctl, "--maxtime", "120"])
+    wait_until(lambda: os.path.exists(ctl + ".ack"), 10, desc="websrv6")
+    box.run(["ip", "rule", "add", "fwmark", "1", "lookup", "100"])
+    box.run(["ip", "route", "add", "local", "0.0.0.0/0", "dev", "lo",
+        "table", "100"])
+    box.run(["nft", "-f", "-"], input="table ip tpx {\n"
+        "\tchain pre {\n\t\ttype filter hook prerouting priority mangle;"
+        "\n\t\tiifname \"eth1\" ip daddr %s tcp dport 8080 "
+        "tproxy to %s:8092 meta mark set 1 accept\n\t}\n}\n" % (s1, VIP))
+    conf = relay_conf(rl) + "\n".join([
+        'http protocol "div6" {',
+        '\tmatch request header set "X-Relay" value "hakit"', "}",
+        'relay "divert6" {', "\tlisten on %s port 8092" % VIP,
+        '\tprotocol "div6"',
+        "\tforward to destination inet6 2001:db8:2::/96", "}", ""])
+    d = relayd(box, conf)
+    d.wait_states({ip: "up" for ip in WEB}, 15)
+    argv = [PYTHON, CLIENT, s1, "8080", get(b"/echo/v6").hex(), "10"]
+    r = json.loads(rl.client.run(argv, timeout=40).stdout.strip()
+        .splitlines()[-1])
+    raw = base64.b64decode(r["recv"])
+    assert responses(raw) == [b"200"], (r, d.diag())
+    body = raw.split(b"\r\n\r\n", 1)[1]
+    assert body.startswith(b"s1v6\n") and b"peer: 2001:db8:2::1" in body, \
+        raw
+
+
 IDLE_CLIENT = r"""
 import json, socket, sys, time
 s = socket.create_connection((sys.argv[1], int(sys.argv[2])), 5)
