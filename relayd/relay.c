@@ -222,6 +222,8 @@ relay_close(struct rsession *s, const char *why)
 		st->st_active--;
 	conn_free(&s->s_c);
 	conn_free(&s->s_b);
+	while (s->s_npool > 0)
+		conn_free(&s->s_pool[--s->s_npool].p_c);
 	if (s->s_timer != NULL)
 		event_free(s->s_timer);
 	if (s->s_hsev != NULL)
@@ -358,6 +360,14 @@ relay_flush(struct rsession *s, struct rconn *c)
 	if (s->s_closing && c == &s->s_c) {
 		relay_close(s, "closed after the last response");
 		return;
+	}
+	/* a large upload waited for the backend to take what it had */
+	if (c == &s->s_b && s->s_qsplice_wait) {
+		s->s_qsplice_wait = 0;
+		if (relay_body_splice(s, 1) == 0) {
+			s->s_c.c_paused = 0;
+			return;
+		}
 	}
 	/* Room again: the other side may read (IMP-9). */
 	if (other(s, c)->c_paused) {
@@ -889,6 +899,7 @@ relay_connect_backend(struct rsession *s, const char *table)
 	struct timeval			 tv = { RELAY_CONNECT_TIMEOUT, 0 };
 	uint16_t			 port;
 
+	s->s_btable = table;
 	TAILQ_FOREACH(f, &s->s_relay->rl_fwds, f_entry) {
 		if (table != NULL && (f->f_type != FWD_TABLE ||
 		    (strcmp(f->f_table->t_name, table) != 0 &&
@@ -942,6 +953,105 @@ relay_connect_backend(struct rsession *s, const char *table)
 			return (0);
 	}
 	return (-1);
+}
+
+/* Is the current backend one for table (NULL: the relay's default)? */
+static int
+backend_fits(const struct rsession *s, const char *table,
+    const char *btable, const struct rd_relay_fwd *f)
+{
+	(void)s;
+	if (table == NULL || btable == NULL)
+		return (table == btable);
+	if (strcmp(table, btable) == 0)
+		return (1);
+	return (f != NULL && f->f_type == FWD_TABLE &&
+	    (strcmp(f->f_table->t_name, table) == 0 ||
+	    strcmp(f->f_table->t_template, table) == 0));
+}
+
+/* A parked connection still open, with nothing unasked for in it, to
+ * a host still live? */
+static int
+pooled_usable(const struct rpooled *p)
+{
+	char	 b;
+	ssize_t	 n;
+
+	if (p->p_host != NULL && !host_live(p->p_host))
+		return (0);
+	n = recv(p->p_c.c_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	return (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK));
+}
+
+/*
+ * PP-2: OpenBSD keeps every request of a connection on its first
+ * backend (IMP-2); here a request whose rules name another table goes
+ * to it.  Only between requests: with responses pending or a body
+ * moving, the request stays where the others went.  The backend left
+ * is parked (up to RELAY_POOL per session) for a later request of its
+ * table; one for the new table comes from the pool or is connected by
+ * the caller (s_state goes back to RS_ACCEPTED).
+ */
+void
+relay_backend_for(struct rsession *s, const char *table)
+{
+	struct rconn	*b = &s->s_b;
+	struct rpooled	*p;
+	int		 i;
+
+	if (b->c_fd == -1 || s->s_state != RS_RELAYING ||
+	    backend_fits(s, table, s->s_btable, s->s_fwd) ||
+	    s->s_npending > 0 || s->s_resp.d_state != RH_HEAD ||
+	    s->s_bsplice || s->s_qsplice || b->c_eof ||
+	    evbuffer_get_length(b->c_in) > 0 ||
+	    evbuffer_get_length(b->c_out) > 0)
+		return;
+	if (s->s_npool == RELAY_POOL) {
+		conn_free(&s->s_pool[0].p_c);
+		memmove(&s->s_pool[0], &s->s_pool[1],
+		    (RELAY_POOL - 1) * sizeof(s->s_pool[0]));
+		s->s_npool--;
+	}
+	relay_read_enable(s, b, 0);
+	write_enable(b, 0);
+	p = &s->s_pool[s->s_npool++];
+	p->p_c = *b;
+	p->p_table = s->s_btable;
+	p->p_fwd = s->s_fwd;
+	p->p_host = s->s_host;
+	p->p_bss = s->s_bss;
+	conn_init(b);
+	s->s_host = NULL;
+	s->s_fwd = NULL;
+	s->s_tries = 0;
+	for (i = 0; i < s->s_npool; i++) {
+		p = &s->s_pool[i];
+		if (!backend_fits(s, table, p->p_table, p->p_fwd))
+			continue;
+		if (pooled_usable(p)) {
+			*b = p->p_c;
+			s->s_btable = p->p_table;
+			s->s_fwd = p->p_fwd;
+			s->s_host = p->p_host;
+			s->s_bss = p->p_bss;
+		} else
+			conn_free(&p->p_c);
+		memmove(p, p + 1, (size_t)(s->s_npool - i - 1) * sizeof(*p));
+		s->s_npool--;
+		if (b->c_fd != -1) {
+			log_debug("session %u: backend for %s from the pool",
+			    s->s_id, table != NULL ? table : "the default");
+			relay_read_enable(s, b, 1);
+			return;
+		}
+		break;
+	}
+	if (conn_bufs(b) == -1) {
+		relay_close(s, "out of memory");
+		return;
+	}
+	s->s_state = RS_ACCEPTED;
 }
 
 /*

@@ -34,6 +34,7 @@ struct tls_config;
 #define RELAY_READ		(64 * 1024)	/* one read or splice */
 #define RELAY_MAXPIPELINE	32	/* requests awaiting responses */
 #define RELAY_SPLICE_MIN	(32 * 1024)	/* a body worth a splice */
+#define RELAY_POOL		4	/* PP-2: idle backends per session */
 #define RELAY_CONNECT_TIMEOUT	10	/* s, per attempt */
 /* A request head must be complete this long after its first byte: a
  * client trickling one byte a second is answered 408, not kept. */
@@ -119,8 +120,20 @@ struct rsession {
 	int64_t		 s_head_start;	/* mono s: a partial head came */
 	int		 s_bsplice;	/* a response body moves by splice */
 	int		 s_qsplice;	/* a request body moves by splice */
+	int		 s_qsplice_wait; /* ... once the backend took the rest */
 	int		 s_tsock_wait;	/* REL-6: asked the parent */
 	int		 s_inspect;	/* REL-18: listener index + 1 */
+	/* PP-2: the table the backend came from (NULL: the relay's
+	 * default), and idle backends of other tables */
+	const char	*s_btable;
+	struct rpooled {
+		struct rconn	 p_c;
+		const char	*p_table;
+		const struct rd_relay_fwd *p_fwd;
+		const struct rd_host *p_host;
+		struct sockaddr_storage p_bss;
+	}		 s_pool[RELAY_POOL];
+	int		 s_npool;
 	struct event	*s_hsev;	/* REL-18: backend handshake */
 	struct flt_session s_flt;
 	uint32_t	 s_hash;
@@ -218,6 +231,9 @@ void	 relay_touch(struct rsession *);
 void	 relay_timer_arm(struct rsession *, int secs);
 int64_t	 relay_mono(void);
 int	 relay_connect_backend(struct rsession *, const char *table);
+/* PP-2: between requests, the backend for table (NULL: the default);
+ * a no-op while responses are pending or when it is the current one. */
+void	 relay_backend_for(struct rsession *, const char *table);
 void	 relay_flush(struct rsession *, struct rconn *);
 void	 relay_read_enable(struct rsession *, struct rconn *, int on);
 /* Moves the rest of a length-framed request (req) or response body

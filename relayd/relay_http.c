@@ -324,6 +324,12 @@ client_head(struct rsession *s)
 	}
 	if (res.r_hashed)
 		s->s_hash = res.r_hash;
+	/* PP-2: this request's table, if another than the backend's */
+	relay_backend_for(s, res.r_table);
+	if (s->s_state == RS_DONE) {
+		msg_put(m, &lim);
+		return (-1);
+	}
 	(void)strlcpy(s->s_methods[s->s_npending], m->m_method,
 	    sizeof(s->s_methods[0]));
 	s->s_upgrades[s->s_npending] = m->m_upgrade;
@@ -377,13 +383,28 @@ client_input(struct rsession *s)
 		case RH_BODY:
 			if (s->s_qsplice)
 				return;
-			/* the rest of a large upload: no copy through us */
+			/* the rest of a large upload: no copy through us
+			 * (not while connecting: a flush would take the
+			 * write event the connect waits on) */
 			if (s->s_req.d_body == HTTP_BODY_LENGTH &&
+			    s->s_state == RS_RELAYING &&
 			    evbuffer_get_length(c->c_in) == 0) {
 				relay_flush(s, &s->s_b);
 				if (s->s_state == RS_DONE ||
 				    relay_body_splice(s, 1) == 0)
 					return;
+				/* the backend has bytes yet: read no more
+				 * until it took them, then splice */
+				if (s->s_req.d_left >= RELAY_SPLICE_MIN &&
+				    s->s_c.c_tls == NULL &&
+				    s->s_b.c_tls == NULL &&
+				    s->s_state == RS_RELAYING &&
+				    evbuffer_get_length(s->s_b.c_out) > 0) {
+					s->s_qsplice_wait = 1;
+					s->s_c.c_paused = 1;
+					relay_read_enable(s, c, 0);
+					return;
+				}
 			}
 			if (evbuffer_get_length(c->c_in) == 0)
 				return;
