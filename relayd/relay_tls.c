@@ -939,9 +939,9 @@ ticket_current(void)
 
 /*
  * OpenSSL's ticket key callback: enc 1 sets up sealing a new ticket
- * (returns 1), enc 0 opening one named name (1; 2 when its key is not
- * the current one, so TLS 1.2 sends a new ticket; 0 when the key is
- * unknown or expired: a full handshake).  -1 is an error.
+ * (returns 1), enc 0 opening one named name (2: opened, and a new
+ * ticket is sent; 0 when the key is unknown or expired: a full
+ * handshake).  -1 is an error.
  */
 static int
 ticket_cb(SSL *ssl, unsigned char *name, unsigned char *iv,
@@ -982,7 +982,11 @@ ticket_cb(SSL *ssl, unsigned char *name, unsigned char *iv,
 	    EVP_MAC_init(hctx, tk->tk_key + TICKET_AESLEN,
 	    sizeof(tk->tk_key) - TICKET_AESLEN, params) != 1)
 		return (-1);
-	return (tk == &ticket_keys[ticket_nkeys - 1] ? 1 : 2);
+	/* always 2, a new ticket: a TLS 1.3 client uses each ticket once,
+	 * so with 1 every other connection of a client was a full
+	 * handshake (wrk showed it; OpenSSL sends no ticket after a
+	 * resumption the callback does not ask to renew) */
+	return (2);
 }
 
 /* ex_data hooks, called for every SSL_CTX the process makes or frees. */
