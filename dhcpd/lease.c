@@ -699,13 +699,23 @@ merge_by_ip(struct lease_db *db, const struct lease *r, time_t now,
 		return (LEASE_MERGE_DANGLING);
 	}
 	*local = l;
-	if (l->l_ends > r->l_ends)
-		return (LEASE_MERGE_OURS_NEWER);
-	if (l->l_ends == r->l_ends)
-		return (LEASE_MERGE_EQUAL);
-	/* OpenBSD's supersede_lease() refusal ("Lease conflict") */
-	if (l->l_ends > now && !same_mac(l, r->l_htype, r->l_hlen, r->l_haddr))
-		return (LEASE_MERGE_CONFLICT);
+	/*
+	 * An offer is a reservation in memory, not a binding: a peer's
+	 * binding replaces it whatever the times.  With leases shorter
+	 * than the offer's hold (LEASE_OFFER_TIME) the offer outlasts the
+	 * peer's ACK, and "ours newer" would send the peer our offer as a
+	 * lease, replacing its binding.
+	 */
+	if (!(l->l_flags & LEASE_OFFERED)) {
+		if (l->l_ends > r->l_ends)
+			return (LEASE_MERGE_OURS_NEWER);
+		if (l->l_ends == r->l_ends)
+			return (LEASE_MERGE_EQUAL);
+		/* OpenBSD's supersede_lease() refusal ("Lease conflict") */
+		if (l->l_ends > now &&
+		    !same_mac(l, r->l_htype, r->l_hlen, r->l_haddr))
+			return (LEASE_MERGE_CONFLICT);
+	}
 
 	memset(&n, 0, sizeof(n));
 	n.l_starts = r->l_starts;

@@ -672,6 +672,42 @@ test_merge_keeps_a_newer_local_lease(void **state)
 	lease_db_free(db);
 }
 
+/*
+ * Both servers offered; the client took the peer's, whose ACK (30 s
+ * leases) ends before our offer's 120 s hold.  The peer's binding
+ * replaces our offer, of this client or another, and is no longer
+ * answered as "ours newer" with the offer.
+ */
+static void
+test_merge_puts_a_peers_binding_over_our_offer(void **state)
+{
+	struct lease_db	*db = db_fixture();
+	struct lease	*l, *local, r;
+	int		 flags = 0;
+
+	(void)state;
+	assert_non_null(l = lease_by_ip(db, ip4("192.0.2.10")));
+	lease_offer(db, l, mac1, 1, 6, T0);
+	assert_true(l->l_flags & LEASE_OFFERED);
+	assert_true(l->l_ends > T0 + 30);
+	r = received("192.0.2.10", T0 + 1, T0 + 31, mac1);
+	assert_int_equal(lease_merge(db, &r, T0 + 1, &local, &flags),
+	    LEASE_MERGE_SUPERSEDED);
+	assert_ptr_equal(local, l);
+	assert_int_equal(l->l_ends, T0 + 31);
+	assert_int_equal(l->l_starts, T0 + 1);
+	assert_false(l->l_flags & LEASE_OFFERED);
+	/* an offer to another client gives way too */
+	assert_non_null(l = lease_by_ip(db, ip4("192.0.2.11")));
+	lease_offer(db, l, mac2, 1, 6, T0);
+	r = received("192.0.2.11", T0 + 1, T0 + 31, mac3);
+	assert_int_equal(lease_merge(db, &r, T0 + 1, &local, &flags),
+	    LEASE_MERGE_SUPERSEDED);
+	assert_ptr_equal(local, l);
+	assert_memory_equal(l->l_haddr, mac3, 6);
+	lease_db_free(db);
+}
+
 static void
 test_merge_of_an_equal_lease_does_nothing(void **state)
 {
@@ -1555,6 +1591,7 @@ main(void)
 		    test_foreach_walks_every_lease_in_address_order),
 		cmocka_unit_test(test_merge_supersedes_an_older_local_lease),
 		cmocka_unit_test(test_merge_keeps_a_newer_local_lease),
+		cmocka_unit_test(test_merge_puts_a_peers_binding_over_our_offer),
 		cmocka_unit_test(test_merge_of_an_equal_lease_does_nothing),
 		cmocka_unit_test(
 		    test_merge_refuses_a_lease_active_for_another_mac),
