@@ -30,10 +30,7 @@ struct ca_proc {
 	struct event	*cp_relay_ev;
 	struct event	*cp_wait_ev;
 	struct ca_store	*cp_store;
-	uint8_t		*cp_in;		/* M_CA_KEYS being received */
-	size_t		 cp_inlen;
-	size_t		 cp_intotal;
-	uint32_t	 cp_ingen;
+	struct chunked	 cp_in;		/* M_CA_KEYS being received */
 	struct ca_req	 cp_held;	/* for a key not here yet */
 	size_t		 cp_heldlen;
 };
@@ -108,33 +105,18 @@ ca_relay_read(int fd, short ev, void *arg)
 static void
 ca_keys_chunk(struct ca_proc *cp, const struct msg *m)
 {
-	const struct m_relay_tls *mt = (const void *)m->m_data;
-	size_t			 n;
-
-	if (m->m_len < sizeof(*mt))
-		fatalx("ca: short key message");
-	n = m->m_len - sizeof(*mt);
-	if (mt->mt_off == 0) {
-		if (cp->cp_in != NULL)
-			freezero(cp->cp_in, cp->cp_intotal);
-		if ((cp->cp_in = malloc(mt->mt_total + 1)) == NULL)
-			fatal("ca: keys");
-		cp->cp_intotal = mt->mt_total;
-		cp->cp_inlen = 0;
-		cp->cp_ingen = mt->mt_gen;
-	}
-	if (cp->cp_in == NULL || mt->mt_off != cp->cp_inlen ||
-	    mt->mt_gen != cp->cp_ingen || n > cp->cp_intotal - cp->cp_inlen)
-		fatalx("ca: keys out of order");
-	memcpy(cp->cp_in + cp->cp_inlen, m->m_data + sizeof(*mt), n);
-	cp->cp_inlen += n;
-	if (cp->cp_inlen < cp->cp_intotal)
+	switch (chunked_add(&cp->cp_in, m)) {
+	case -1:
+		fatalx("ca: keys out of order, too large or no memory");
+	case 0:
 		return;
-	if (ca_store_add(cp->cp_store, cp->cp_in, cp->cp_intotal,
-	    cp->cp_ingen) == -1)
+	default:
+		break;
+	}
+	if (ca_store_add(cp->cp_store, cp->cp_in.cb_buf, cp->cp_in.cb_total,
+	    cp->cp_in.cb_gen) == -1)
 		fatalx("ca: bad keys from the parent");
-	freezero(cp->cp_in, cp->cp_intotal);
-	cp->cp_in = NULL;
+	chunked_free(&cp->cp_in);
 }
 
 static void

@@ -146,7 +146,7 @@ inspect_free(struct inspect *in)
 	if (in == NULL)
 		return;
 	for (i = 0; i < INSPECT_CACHE; i++)
-		relay_tls_server_free(in->i_cache[i].ic_ctx);
+		tls_free(in->i_cache[i].ic_ctx);
 	X509_free(in->i_cacert);
 	EVP_PKEY_free(in->i_cakey);
 	EVP_PKEY_free(in->i_pub);
@@ -240,7 +240,7 @@ inspect_server(struct inspect *in, const struct rd_protocol *pr,
 	if ((ctx = relay_tls_server(&tf, pr, in->i_listen, err, errlen)) ==
 	    NULL)
 		goto fail;
-	relay_tls_server_free(lru->ic_ctx);
+	tls_free(lru->ic_ctx);
 	memcpy(lru->ic_fp, fp, fplen);
 	lru->ic_ctx = ctx;
 	lru->ic_used = ++in->i_clock;

@@ -105,6 +105,59 @@ chan_send_fd(struct chan *ch, uint32_t type, const void *data, size_t len,
 }
 
 void
+chan_send_chunked(struct chan *ch, uint32_t type, uint32_t gen,
+    uint32_t relay, const uint8_t *data, size_t len)
+{
+	static uint8_t		 buf[MSG_MAXLEN];
+	struct m_relay_tls	*mt = (struct m_relay_tls *)(void *)buf;
+	size_t			 off, n, max = MSG_MAXLEN - sizeof(*mt);
+
+	for (off = 0; off < len; off += n) {
+		n = len - off < max ? len - off : max;
+		mt->mt_gen = gen;
+		mt->mt_relay = relay;
+		mt->mt_total = (uint32_t)len;
+		mt->mt_off = (uint32_t)off;
+		memcpy(buf + sizeof(*mt), data + off, n);
+		chan_send(ch, type, buf, sizeof(*mt) + n);
+	}
+	explicit_bzero(buf, sizeof(buf));
+}
+
+int
+chunked_add(struct chunked *cb, const struct msg *m)
+{
+	const struct m_relay_tls *mt = (const void *)m->m_data;
+	size_t			 n;
+
+	if (m->m_len < sizeof(*mt))
+		return (-1);
+	n = m->m_len - sizeof(*mt);
+	if (cb->cb_buf == NULL) {
+		if (mt->mt_off != 0 || mt->mt_total > CHAN_MAXCHUNKED ||
+		    (cb->cb_buf = malloc((size_t)mt->mt_total + 1)) == NULL)
+			return (-1);
+		cb->cb_total = mt->mt_total;
+		cb->cb_have = 0;
+		cb->cb_gen = mt->mt_gen;
+	}
+	if (mt->mt_off != cb->cb_have || mt->mt_gen != cb->cb_gen ||
+	    n > cb->cb_total - cb->cb_have)
+		return (-1);
+	memcpy(cb->cb_buf + cb->cb_have, m->m_data + sizeof(*mt), n);
+	cb->cb_have += n;
+	return (cb->cb_have == cb->cb_total);
+}
+
+void
+chunked_free(struct chunked *cb)
+{
+	if (cb->cb_buf != NULL)
+		freezero(cb->cb_buf, cb->cb_total + 1);
+	memset(cb, 0, sizeof(*cb));
+}
+
+void
 chan_send_conf(struct chan *ch, const struct relayd_conf *conf,
     uint32_t gen)
 {

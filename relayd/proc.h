@@ -45,6 +45,32 @@ void	 chan_send(struct chan *, uint32_t type, const void *, size_t);
 /* The same with a descriptor (the receiver gets its own copy). */
 void	 chan_send_fd(struct chan *, uint32_t type, const void *, size_t,
 	    int fd);
+/*
+ * A buffer longer than one message (TLS material, keys): chunks of
+ * struct m_relay_tls and the bytes, in order.  The buffer and the
+ * message copy are the caller's to wipe; this wipes its own.
+ */
+void	 chan_send_chunked(struct chan *, uint32_t type, uint32_t gen,
+	    uint32_t relay, const uint8_t *, size_t);
+
+/* Its reassembly. */
+#define CHAN_MAXCHUNKED	(64 * 1024 * 1024)
+struct chunked {
+	uint8_t		*cb_buf;	/* NULL: none under way */
+	size_t		 cb_total;
+	size_t		 cb_have;
+	uint32_t	 cb_gen;
+};
+/*
+ * Feeds one chunk; a chunk at offset 0 starts a buffer when none is
+ * under way.  1 when the buffer is whole, 0 while more is due, -1 for a
+ * short message, a chunk out of order or of another generation, a
+ * total over CHAN_MAXCHUNKED, or no memory.
+ */
+int	 chunked_add(struct chunked *, const struct msg *);
+/* Wipes and frees the buffer; cb is ready for the next one. */
+void	 chunked_free(struct chunked *);
+
 /* Sends conf as its printed text (M_CFG_TEXT chunks, then M_CFG_END
  * carrying gen). */
 void	 chan_send_conf(struct chan *, const struct relayd_conf *,

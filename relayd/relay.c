@@ -426,6 +426,28 @@ relay_check_done(struct rsession *s)
 
 /* --- splice(2): plain TCP, no copy (TCP-7) --- */
 
+/* Empties a pipe into to: 0 when empty, 1 when to is full, -1 when
+ * to is gone. */
+static int
+pipe_drain(int pipe[2], size_t *inpipe, struct rconn *to)
+{
+	ssize_t	 n;
+
+	while (*inpipe > 0) {
+		n = splice(pipe[0], NULL, to->c_fd, NULL, *inpipe,
+		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n > 0) {
+			*inpipe -= (size_t)n;
+			to->c_bytes_out += (uint64_t)n;
+			continue;
+		}
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return (1);
+		return (-1);
+	}
+	return (0);
+}
+
 static int
 splice_move(struct rsession *s, struct rconn *from, int pipe[2],
     size_t *inpipe, struct rconn *to)
@@ -444,19 +466,7 @@ splice_move(struct rsession *s, struct rconn *from, int pipe[2],
 		} else if (errno != EAGAIN && errno != EINTR)
 			from->c_eof = 1;	/* reset: as an end */
 	}
-	while (*inpipe > 0) {
-		n = splice(pipe[0], NULL, to->c_fd, NULL, *inpipe,
-		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-		if (n > 0) {
-			*inpipe -= (size_t)n;
-			to->c_bytes_out += (uint64_t)n;
-			continue;
-		}
-		if (n == -1 && (errno == EAGAIN || errno == EINTR))
-			return (1);	/* destination full */
-		return (-1);
-	}
-	return (0);
+	return (pipe_drain(pipe, inpipe, to));
 }
 
 static void
@@ -500,9 +510,10 @@ relay_body_splice(struct rsession *s, int req)
 	if (s->s_c.c_tls != NULL || s->s_b.c_tls != NULL ||
 	    left < RELAY_SPLICE_MIN || to->c_fd == -1 ||
 	    s->s_state != RS_RELAYING ||
-	    evbuffer_get_length(from->c_in) > 0 ||
-	    evbuffer_get_length(to->c_out) > 0)
+	    evbuffer_get_length(from->c_in) > 0)
 		return (-1);
+	if (evbuffer_get_length(to->c_out) > 0)
+		return (1);
 	if (pipe[0] == -1 && pipe2(pipe, O_NONBLOCK | O_CLOEXEC) == -1)
 		return (-1);
 	if (req)
@@ -544,22 +555,17 @@ body_splice(struct rsession *s, int req)
 			relay_touch(s);
 		}
 	}
-	while (*inpipe > 0) {
-		n = splice(pipe[0], NULL, to->c_fd, NULL, *inpipe,
-		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-		if (n > 0) {
-			*inpipe -= (size_t)n;
-			to->c_bytes_out += (uint64_t)n;
-			continue;
-		}
-		if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
-			relay_read_enable(s, from, 0);
-			write_enable(to, 1);
-			return;
-		}
+	switch (pipe_drain(pipe, inpipe, to)) {
+	case 1:		/* the destination is full: wait for it */
+		relay_read_enable(s, from, 0);
+		write_enable(to, 1);
+		return;
+	case -1:
 		relay_close(s, req ? "backend gone in a body" :
 		    "client gone in a body");
 		return;
+	default:
+		break;
 	}
 	write_enable(to, evbuffer_get_length(to->c_out) > 0);
 	if (*left > 0) {
@@ -957,10 +963,9 @@ relay_connect_backend(struct rsession *s, const char *table)
 
 /* Is the current backend one for table (NULL: the relay's default)? */
 static int
-backend_fits(const struct rsession *s, const char *table,
-    const char *btable, const struct rd_relay_fwd *f)
+backend_fits(const char *table, const char *btable,
+    const struct rd_relay_fwd *f)
 {
-	(void)s;
 	if (table == NULL || btable == NULL)
 		return (table == btable);
 	if (strcmp(table, btable) == 0)
@@ -1001,7 +1006,7 @@ relay_backend_for(struct rsession *s, const char *table)
 	int		 i;
 
 	if (b->c_fd == -1 || s->s_state != RS_RELAYING ||
-	    backend_fits(s, table, s->s_btable, s->s_fwd) ||
+	    backend_fits(table, s->s_btable, s->s_fwd) ||
 	    s->s_npending > 0 || s->s_resp.d_state != RH_HEAD ||
 	    s->s_bsplice || s->s_qsplice || b->c_eof ||
 	    evbuffer_get_length(b->c_in) > 0 ||
@@ -1027,7 +1032,7 @@ relay_backend_for(struct rsession *s, const char *table)
 	s->s_tries = 0;
 	for (i = 0; i < s->s_npool; i++) {
 		p = &s->s_pool[i];
-		if (!backend_fits(s, table, p->p_table, p->p_fwd))
+		if (!backend_fits(table, p->p_table, p->p_fwd))
 			continue;
 		if (pooled_usable(p)) {
 			*b = p->p_c;
@@ -1590,10 +1595,7 @@ gen_unref(struct relay_proc *rp, struct relay_gen *g)
 		}
 		if (t->t_client != NULL)
 			tls_config_free(t->t_client);
-		if (t->t_buf != NULL) {
-			explicit_bzero(t->t_buf, t->t_total);
-			free(t->t_buf);
-		}
+		chunked_free(&t->t_in);
 		free(t);
 	}
 	conf_free(g->g_conf);
@@ -1638,31 +1640,26 @@ relay_tls_chunk(struct relay_proc *rp, const struct msg *m)
 	struct relay_tls_files	 files;
 	const struct rd_relay	*rl;
 	char			 err[256];
-	size_t			 n;
 	int			 i;
 
 	if (m->m_len < sizeof(*mt) || g == NULL || mt->mt_gen != g->g_gen)
 		return;
-	n = m->m_len - sizeof(*mt);
 	if ((t = relay_tls_of(g, mt->mt_relay)) == NULL) {
-		if (mt->mt_off != 0 || mt->mt_total > 64 * 1024 * 1024 ||
+		if (mt->mt_off != 0 || mt->mt_total > CHAN_MAXCHUNKED ||
 		    (t = calloc(1, sizeof(*t))) == NULL)
 			return;
 		t->t_relay = mt->mt_relay;
-		t->t_total = mt->mt_total;
-		if ((t->t_buf = malloc(t->t_total + 1)) == NULL) {
-			free(t);
-			return;
-		}
 		TAILQ_INSERT_TAIL(&g->g_tls, t, t_entry);
-	}
-	if (t->t_buf == NULL || mt->mt_off != t->t_have ||
-	    n > t->t_total - t->t_have)
+	} else if (t->t_in.cb_buf == NULL)
 		fatalx("relay: TLS material out of order");
-	memcpy(t->t_buf + t->t_have, m->m_data + sizeof(*mt), n);
-	t->t_have += n;
-	if (t->t_have < t->t_total)
+	switch (chunked_add(&t->t_in, m)) {
+	case -1:
+		fatalx("relay: TLS material out of order");
+	case 0:
 		return;
+	default:
+		break;
+	}
 	TAILQ_FOREACH(rl, &g->g_conf->c_relays, rl_entry)
 		if (rl->rl_id == t->t_relay)
 			break;
@@ -1670,11 +1667,10 @@ relay_tls_chunk(struct relay_proc *rp, const struct msg *m)
 		fatalx("relay: TLS material for unknown relay %u",
 		    t->t_relay);
 	memset(&files, 0, sizeof(files));
-	if (relay_tls_files_unpack(t->t_buf, t->t_total, &files) == -1)
+	if (relay_tls_files_unpack(t->t_in.cb_buf, t->t_in.cb_total,
+	    &files) == -1)
 		fatalx("relay %s: bad TLS material", rl->rl_name);
-	explicit_bzero(t->t_buf, t->t_total);
-	free(t->t_buf);
-	t->t_buf = NULL;
+	chunked_free(&t->t_in);
 	for (i = 0; i < rl->rl_nlisten; i++) {
 		if (!rl->rl_listen[i].rl_tls)
 			continue;

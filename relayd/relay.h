@@ -171,9 +171,7 @@ struct rtls {
 					   NULL: plain */
 	struct tls_config *t_client;	/* NULL: no TLS to backends */
 	struct inspect	*t_insp[RELAYD_MAXLISTEN];	/* REL-18 */
-	uint8_t		*t_buf;		/* material being received */
-	size_t		 t_total;
-	size_t		 t_have;
+	struct chunked	 t_in;		/* material being received */
 };
 TAILQ_HEAD(rtlss, rtls);
 
@@ -237,7 +235,8 @@ void	 relay_backend_for(struct rsession *, const char *table);
 void	 relay_flush(struct rsession *, struct rconn *);
 void	 relay_read_enable(struct rsession *, struct rconn *, int on);
 /* Moves the rest of a length-framed request (req) or response body
- * with splice(2); 0 when started, -1 when it cannot be (TLS...). */
+ * with splice(2); 0 when started, 1 when it can once the other side
+ * has taken what it was sent, -1 when it cannot be (TLS...). */
 int	 relay_body_splice(struct rsession *, int req);
 
 /* relay_http.c: the HTTP side of a session's data. */

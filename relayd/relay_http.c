@@ -390,20 +390,20 @@ client_input(struct rsession *s)
 			    s->s_state == RS_RELAYING &&
 			    evbuffer_get_length(c->c_in) == 0) {
 				relay_flush(s, &s->s_b);
-				if (s->s_state == RS_DONE ||
-				    relay_body_splice(s, 1) == 0)
+				if (s->s_state == RS_DONE)
 					return;
-				/* the backend has bytes yet: read no more
-				 * until it took them, then splice */
-				if (s->s_req.d_left >= RELAY_SPLICE_MIN &&
-				    s->s_c.c_tls == NULL &&
-				    s->s_b.c_tls == NULL &&
-				    s->s_state == RS_RELAYING &&
-				    evbuffer_get_length(s->s_b.c_out) > 0) {
+				switch (relay_body_splice(s, 1)) {
+				case 0:
+					return;
+				case 1:
+					/* the backend has bytes yet: read
+					 * no more until it took them */
 					s->s_qsplice_wait = 1;
 					s->s_c.c_paused = 1;
 					relay_read_enable(s, c, 0);
 					return;
+				default:
+					break;
 				}
 			}
 			if (evbuffer_get_length(c->c_in) == 0)

@@ -290,28 +290,13 @@ relay_send(struct relay_parent *rpa, const struct relayd_conf *c,
 	struct relay_sock	*rs, *old;
 	struct relay_prep_tls	*t;
 	struct m_relay_listen	 ml;
-	struct m_relay_tls	*mt;
-	static uint8_t		 buf[MSG_MAXLEN];
-	size_t			 off, n, max = MSG_MAXLEN - sizeof(*mt);
 	int			 i;
 
-	mt = (struct m_relay_tls *)(void *)buf;
 	/* Keys first: a relay asks for them as soon as it serves. */
 	for (i = 0; i < rpa->rpa_n; i++) {
-		struct chan *ch = &rpa->rpa_cas[i];
-
-		for (off = 0; off < rp->rp_cakeys.ck_len; off += n) {
-			n = rp->rp_cakeys.ck_len - off < max ?
-			    rp->rp_cakeys.ck_len - off : max;
-			mt->mt_gen = gen;
-			mt->mt_relay = 0;
-			mt->mt_total = (uint32_t)rp->rp_cakeys.ck_len;
-			mt->mt_off = (uint32_t)off;
-			memcpy(buf + sizeof(*mt), rp->rp_cakeys.ck_buf + off,
-			    n);
-			chan_send(ch, M_CA_KEYS, buf, sizeof(*mt) + n);
-		}
-		chan_send(ch, M_CA_COMMIT, &gen, sizeof(gen));
+		chan_send_chunked(&rpa->rpa_cas[i], M_CA_KEYS, gen, 0,
+		    rp->rp_cakeys.ck_buf, rp->rp_cakeys.ck_len);
+		chan_send(&rpa->rpa_cas[i], M_CA_COMMIT, &gen, sizeof(gen));
 	}
 	for (i = 0; i < rpa->rpa_n; i++) {
 		struct chan *ch = &rpa->rpa_chans[i];
@@ -325,21 +310,11 @@ relay_send(struct relay_parent *rpa, const struct relayd_conf *c,
 			    rs->rs_fd);
 		}
 		TAILQ_FOREACH(t, &rp->rp_tls, pt_entry)
-			for (off = 0; off < t->pt_len; off += n) {
-				n = t->pt_len - off < max ? t->pt_len - off :
-				    max;
-				mt->mt_gen = gen;
-				mt->mt_relay = t->pt_relay;
-				mt->mt_total = (uint32_t)t->pt_len;
-				mt->mt_off = (uint32_t)off;
-				memcpy(buf + sizeof(*mt), t->pt_buf + off, n);
-				chan_send(ch, M_RELAY_TLS, buf,
-				    sizeof(*mt) + n);
-			}
+			chan_send_chunked(ch, M_RELAY_TLS, gen, t->pt_relay,
+			    t->pt_buf, t->pt_len);
 		chan_send(ch, M_RELAY_COMMIT, &gen, sizeof(gen));
 		ticket_send(rpa, ch);
 	}
-	explicit_bzero(buf, sizeof(buf));
 	/* The new set is ours now; sockets nobody listens on any more
 	 * close (the relay processes close their copies at commit). */
 	while ((old = TAILQ_FIRST(&rpa->rpa_socks)) != NULL) {

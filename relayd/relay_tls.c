@@ -1185,12 +1185,6 @@ relay_tls_server(const struct relay_tls_files *tf,
 	return (ctx);
 }
 
-void
-relay_tls_server_free(struct tls *ctx)
-{
-	tls_free(ctx);
-}
-
 int
 relay_tls_ticket_key(uint32_t keyrev, const uint8_t *key, size_t keylen,
     char *err, size_t errlen)

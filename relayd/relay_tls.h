@@ -133,12 +133,9 @@ struct tls_config *relay_tls_server_config_listen(
 	    const struct relay_tls_files *, const struct rd_protocol *,
 	    int listen, char *err, size_t errlen);
 /* A configured tls_server() context for rl_listen[listen]; keys in the
- * config are cleared before it returns.  Released with
- * relay_tls_server_free(). */
+ * config are cleared before it returns.  Released with tls_free(). */
 struct tls *relay_tls_server(const struct relay_tls_files *,
 	    const struct rd_protocol *, int listen, char *err, size_t errlen);
-/* Frees a relay_tls_server() context (NULL is fine). */
-void	 relay_tls_server_free(struct tls *);
 
 /*
  * Relay: a ticket key from the parent (TLS-12), sealing new tickets

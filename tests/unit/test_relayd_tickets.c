@@ -259,8 +259,8 @@ test_a_ticket_resumes_on_every_context_that_has_the_key(void **state)
 	assert_true(hs.ok && hs.resumed);
 	tls_config_free(ccfg);
 	(void)close(sfd);
-	relay_tls_server_free(p1);
-	relay_tls_server_free(p2);
+	tls_free(p1);
+	tls_free(p2);
 	relay_tls_files_free(&tf);
 }
 
@@ -323,7 +323,7 @@ test_rotated_keys_still_open_old_tickets_until_they_expire(void **state)
 	tls_config_free(ccfg);
 	(void)close(sfd);
 	(void)close(sfd2);
-	relay_tls_server_free(srv);
+	tls_free(srv);
 	relay_tls_files_free(&tf);
 }
 
@@ -362,7 +362,7 @@ test_a_process_without_the_key_makes_a_full_handshake(void **state)
 	assert_true(hs.ok && !hs.resumed);
 	tls_config_free(ccfg);
 	(void)close(sfd);
-	relay_tls_server_free(srv);
+	tls_free(srv);
 	relay_tls_files_free(&tf);
 }
 
