@@ -9,6 +9,7 @@ over by a hostile client has no key to steal), and a keypair relayd
 cannot keep that way is refused with its name before anything changes.
 """
 
+import json
 import os
 import re
 import subprocess
@@ -18,21 +19,27 @@ from lab import PYTHON, wait_until
 from relayd_lab import VIP, children
 from test_relayd_relays import WEB, client, get, relay_conf, responses
 
-# One TLS connection at a pinned version: what the client saw, as JSON.
+# One TLS connection, what the client saw as JSON: the version, the
+# certificate's subject and issuer (and its DER), the response.  sni
+# and ver "-" leave them to the defaults.
 PROBE = r'''
 import json, socket, ssl, sys
-host, port, sni, ca, ver = sys.argv[1:6]
+host, port, ca, sni, ver = sys.argv[1:6]
 ctx = ssl.create_default_context(cafile=ca)
 ctx.check_hostname = False
-v = ssl.TLSVersion.TLSv1_2 if ver == "1.2" else ssl.TLSVersion.TLSv1_3
-ctx.minimum_version = ctx.maximum_version = v
+if ver != "-":
+    v = ssl.TLSVersion.TLSv1_2 if ver == "1.2" else ssl.TLSVersion.TLSv1_3
+    ctx.minimum_version = ctx.maximum_version = v
 out = {"error": None}
 try:
     with socket.create_connection((host, int(port)), timeout=10) as s:
-        with ctx.wrap_socket(s, server_hostname=sni) as t:
+        with ctx.wrap_socket(s, server_hostname=None if sni == "-" else
+                sni) as t:
+            c = t.getpeercert()
             out["version"] = t.version()
-            out["cn"] = dict(x[0] for x in t.getpeercert()["subject"])[
-                "commonName"]
+            out["cn"] = dict(x[0] for x in c["subject"])["commonName"]
+            out["issuer"] = dict(x[0] for x in c["issuer"])["commonName"]
+            out["der"] = t.getpeercert(True).hex()
             t.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close"
                 b"\r\n\r\n")
             data = b""
@@ -42,6 +49,7 @@ try:
                     break
                 data += c
             out["status"] = data.split(b" ", 2)[1].decode()
+            out["body"] = data.split(b"\r\n\r\n", 1)[1].decode()
 except (OSError, ssl.SSLError) as e:
     out["error"] = str(e)
 print(json.dumps(out))
@@ -124,10 +132,9 @@ def memory_holds(pid, pats):
     return found
 
 
-def probe(rl, sni, ver):
-    import json
-    r = rl.client.run([PYTHON, "-c", PROBE, VIP, "443", sni,
-        rl.ca, ver], timeout=40)
+def probe(rl, sni="-", ver="-", port=443, ca=None):
+    r = rl.client.run([PYTHON, "-c", PROBE, VIP, str(port), ca or rl.ca,
+        sni, ver], timeout=40)
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
@@ -204,37 +211,6 @@ def test_a_keypair_the_ca_cannot_keep_stops_the_start_and_a_reload(
     assert responses(r["recv"]) == [b"200"], r
 
 
-# What a client of an inspecting relay sees: the certificate's subject
-# and issuer, whether the inspection CA verifies it, and the response.
-INSPECT_PROBE = r'''
-import json, socket, ssl, sys
-host, port, ca = sys.argv[1:4]
-ctx = ssl.create_default_context(cafile=ca)
-ctx.check_hostname = False
-out = {"error": None}
-try:
-    with socket.create_connection((host, int(port)), timeout=10) as s:
-        with ctx.wrap_socket(s) as t:
-            c = t.getpeercert()
-            out["subject"] = dict(x[0] for x in c["subject"])["commonName"]
-            out["issuer"] = dict(x[0] for x in c["issuer"])["commonName"]
-            out["der"] = t.getpeercert(True).hex()
-            t.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close"
-                b"\r\n\r\n")
-            data = b""
-            while True:
-                c = t.recv(65536)
-                if not c:
-                    break
-                data += c
-            out["status"] = data.split(b" ", 2)[1].decode()
-            out["body"] = data.split(b"\r\n\r\n", 1)[1].decode()
-except (OSError, ssl.SSLError) as e:
-    out["error"] = str(e)
-print(json.dumps(out))
-'''
-
-
 def inspection_ca(rl, password):
     """A second CA, for inspection only, its key encrypted."""
     d = os.path.dirname(rl.ca)
@@ -253,7 +229,6 @@ def test_tls_inspection_serves_the_servers_certificate_signed_by_the_ca(
     the web server's certificate (its subject), issued by that CA, with
     the relay's key; the response is the server's.  The CA key, opened
     with its password, stays in the ca processes like the others."""
-    import json
     rl = relayd_lab
     certs = mixed_certs(rl)
     cacert, cakey = inspection_ca(rl, "open sesame")
@@ -271,11 +246,9 @@ def test_tls_inspection_serves_the_servers_certificate_signed_by_the_ca(
     d.wait_states({ip: "up" for ip in WEB}, 15)
     seen = []
     for _ in range(6):
-        r = rl.client.run([PYTHON, "-c", INSPECT_PROBE, VIP, "8444",
-            cacert], timeout=40)
-        res = json.loads(r.stdout.strip().splitlines()[-1])
+        res = probe(rl, port=8444, ca=cacert)
         assert res["error"] is None, (res, d.log_text()[-2000:])
-        assert (res["subject"], res["issuer"], res["status"]) == (
+        assert (res["cn"], res["issuer"], res["status"]) == (
             "hakit relayd lab web", "hakit inspection CA", "200"), res
         seen.append(res["body"])
         der = bytes.fromhex(res["der"])
@@ -290,10 +263,7 @@ def test_tls_inspection_serves_the_servers_certificate_signed_by_the_ca(
     assert served == ours
     # a client trusting only the real CA refuses it: it is the
     # inspection CA's word, not the server's
-    r = rl.client.run([PYTHON, "-c", INSPECT_PROBE, VIP, "8444", rl.ca],
-        timeout=40)
-    assert "certificate verify failed" in json.loads(
-        r.stdout.strip().splitlines()[-1])["error"]
+    assert "certificate verify failed" in probe(rl, port=8444)["error"]
     pats = needles(private_numbers(keydir, cakey, "open sesame"))
     for pid in children(d, "relay"):
         assert not memory_holds(pid, pats), pid
@@ -306,7 +276,6 @@ def test_failed_tls_handshakes_are_counted_on_their_relay(relayd_lab,
     offers only TLS 1.2 to a listener with TLS 1.3 alone, each fail
     their handshake and count once as "tls"; a good client is served
     after them."""
-    import json
     rl = relayd_lab
     certs = mixed_certs(rl)
     d = relayd(rl.box, tls_conf(rl, certs["a.example"],

@@ -615,6 +615,25 @@ def test_a_transparent_forward_reaches_the_backend_from_the_clients_address(
     assert b"peer: 198.51.100.1\n" in r["recv"], r
 
 
+def divert_conf(rl, dst, forward):
+    """An nft tproxy rule in the box hands the client's flows for
+    dst:8080 to a relay on VIP:8091 with this forward line; returns
+    relay_conf's configuration with that relay added."""
+    box = rl.box
+    box.run(["ip", "rule", "add", "fwmark", "1", "lookup", "100"])
+    box.run(["ip", "route", "add", "local", "0.0.0.0/0", "dev", "lo",
+        "table", "100"])
+    box.run(["nft", "-f", "-"], input="table ip tpx {\n"
+        "\tchain pre {\n\t\ttype filter hook prerouting priority mangle;"
+        "\n\t\tiifname \"eth1\" ip daddr %s tcp dport 8080 "
+        "tproxy to %s:8091 meta mark set 1 accept\n\t}\n}\n" % (dst, VIP))
+    return relay_conf(rl) + "\n".join([
+        'http protocol "div" {',
+        '\tmatch request header set "X-Relay" value "hakit"', "}",
+        'relay "divert" {', "\tlisten on %s port 8091" % VIP,
+        '\tprotocol "div"', "\t" + forward, "}", ""])
+
+
 def test_forward_to_destination_serves_flows_an_nft_tproxy_rule_diverts(
         relayd_lab, relayd):
     """REL-7: the client talks to s1 itself through the box; an nft
@@ -623,19 +642,7 @@ def test_forward_to_destination_serves_flows_an_nft_tproxy_rule_diverts(
     rl = relayd_lab
     box = rl.box
     s1 = SERVER_IPS[0]
-    box.run(["ip", "rule", "add", "fwmark", "1", "lookup", "100"])
-    box.run(["ip", "route", "add", "local", "0.0.0.0/0", "dev", "lo",
-        "table", "100"])
-    box.run(["nft", "-f", "-"], input="table ip tpx {\n"
-        "\tchain pre {\n\t\ttype filter hook prerouting priority mangle;"
-        "\n\t\tiifname \"eth1\" ip daddr %s tcp dport 8080 "
-        "tproxy to %s:8091 meta mark set 1 accept\n\t}\n}\n" % (s1, VIP))
-    conf = relay_conf(rl) + "\n".join([
-        'http protocol "div" {',
-        '\tmatch request header set "X-Relay" value "hakit"', "}",
-        'relay "divert" {', "\tlisten on %s port 8091" % VIP,
-        '\tprotocol "div"', "\tforward to destination", "}", ""])
-    d = relayd(box, conf)
+    d = relayd(box, divert_conf(rl, s1, "forward to destination"))
     d.wait_states({ip: "up" for ip in WEB}, 15)
     argv = [PYTHON, CLIENT, s1, "8080", get(b"/echo/divert").hex(), "10"]
     r = json.loads(rl.client.run(argv, timeout=40).stdout.strip()
@@ -668,20 +675,8 @@ def test_inet6_prefix_maps_an_ipv4_destination_to_ipv6(relayd_lab, relayd):
     srv.popen([PYTHON, os.path.join(HERE, "websrv.py"), "--name", "s1v6",
         "--addr", v6, "--http", "8080", "--ctl", ctl, "--maxtime", "120"])
     wait_until(lambda: os.path.exists(ctl + ".ack"), 10, desc="websrv6")
-    box.run(["ip", "rule", "add", "fwmark", "1", "lookup", "100"])
-    box.run(["ip", "route", "add", "local", "0.0.0.0/0", "dev", "lo",
-        "table", "100"])
-    box.run(["nft", "-f", "-"], input="table ip tpx {\n"
-        "\tchain pre {\n\t\ttype filter hook prerouting priority mangle;"
-        "\n\t\tiifname \"eth1\" ip daddr %s tcp dport 8080 "
-        "tproxy to %s:8092 meta mark set 1 accept\n\t}\n}\n" % (s1, VIP))
-    conf = relay_conf(rl) + "\n".join([
-        'http protocol "div6" {',
-        '\tmatch request header set "X-Relay" value "hakit"', "}",
-        'relay "divert6" {', "\tlisten on %s port 8092" % VIP,
-        '\tprotocol "div6"',
-        "\tforward to destination inet6 2001:db8:2::/96", "}", ""])
-    d = relayd(box, conf)
+    d = relayd(box, divert_conf(rl, s1,
+        "forward to destination inet6 2001:db8:2::/96"))
     d.wait_states({ip: "up" for ip in WEB}, 15)
     argv = [PYTHON, CLIENT, s1, "8080", get(b"/echo/v6").hex(), "10"]
     r = json.loads(rl.client.run(argv, timeout=40).stdout.strip()
